@@ -1,0 +1,36 @@
+"""rfexplore: the power and limitations of random features (Yehudai & Shamir, NeurIPS 2019).
+
+The public API used by the notebooks, the dashboards and outside checks.
+"""
+
+from .features import FeaturePool, sample_features
+from .fit import (
+    CurveResult,
+    FitResult,
+    NestedFit,
+    SampleFitResult,
+    fit_nested,
+    fit_population,
+    fit_samples,
+    rf_error_curve,
+)
+from .gaussian import (
+    biased_relu_hermite_coefficients,
+    biased_relu_kernel,
+    hermite_coefficients,
+    relu_hermite_coefficients,
+    relu_hermite_residuals,
+    relu_kernel,
+    relu_kernel_series,
+)
+from .targets import CallableTarget, HermiteTarget, PeriodicTarget, ReluTarget
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CallableTarget", "CurveResult", "FeaturePool", "FitResult", "HermiteTarget", "NestedFit",
+    "PeriodicTarget", "ReluTarget", "SampleFitResult", "biased_relu_hermite_coefficients",
+    "biased_relu_kernel", "fit_nested", "fit_population", "fit_samples", "hermite_coefficients",
+    "relu_hermite_coefficients", "relu_hermite_residuals", "relu_kernel", "relu_kernel_series",
+    "rf_error_curve", "sample_features",
+]

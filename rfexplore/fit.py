@@ -1,0 +1,429 @@
+"""Fitting the output weights of random-features models.
+
+* Exact population fit (DESIGN 2.2): with Gram ``K_ij = E[f_i f_j]``, ``k_i = E[f_i y]`` and
+  ``k** = E[y^2]``, the best weights solve ``K u = k`` and the error is ``k** - k^T K^{-1} k``.
+* Nested widths from one Cholesky factorization (DESIGN 2.3): with ``K = L L^T`` and
+  ``a = L^{-1} k``, the best error with the first ``m`` features is ``k** - sum_{i<=m} a_i^2``.
+* Magnitude-constrained fit ``|u_i| <= M / r`` (a box QP, accelerated projected gradient) and
+  ridge fit (DESIGN 2.8); fit from samples for any target.
+
+``K`` is singular for sign-symmetric pools and ill-conditioned for wide ones, so a small jitter
+``eps * mean(diag K)`` is added to its diagonal and reported; the reported error
+``k** - k^T (K + eps I)^{-1} k`` then exceeds the true error of the returned weights by at most
+``eps |u|^2`` — never a NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .features import FeaturePool, check_positive_int, check_seed, sample_features
+from .gaussian import biased_relu_kernel, relu_kernel_torch
+from .targets import check_target
+
+__all__ = [
+    "CurveResult",
+    "FitResult",
+    "SampleFitResult",
+    "NestedFit",
+    "fit_nested",
+    "fit_population",
+    "fit_samples",
+    "solve_box_qp",
+    "rf_error_curve",
+    "check_memory",
+    "check_magnitude",
+]
+
+DEFAULT_JITTER = 1e-10      # relative to mean(diag K)
+MAX_JITTER = 1e-4
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """One fitted RF model: error relative to ``E[y^2]`` and the size of its output weights."""
+
+    width: int
+    relative_error: float
+    magnitude: float              # r * max_i |u_i|, the paper's measure
+    l2_norm: float                # |u|_2
+    weights: np.ndarray = field(repr=False)
+    seed: int = 0
+    jitter: float = 0.0
+    method: str = "exact"
+    magnitude_budget: float | None = None
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """Error-vs-width curve of nested RF models sharing one feature pool."""
+
+    d: int
+    widths: np.ndarray
+    relative_errors: np.ndarray
+    magnitudes: np.ndarray        # r * max|u_i| per width
+    l2_norms: np.ndarray
+    seed: int
+    jitter: float
+    exact: bool                   # population (closed form) or estimated from samples
+    target: str
+    distribution: str
+    symmetric: bool
+    magnitude_budget: float | None = None
+
+    def as_dict(self) -> dict:
+        out = {}
+        for k, v in self.__dict__.items():
+            out[k] = v.tolist() if isinstance(v, np.ndarray) else v
+        return out
+
+
+@dataclass(frozen=True)
+class SampleFitResult:
+    """RF fitted by least squares on ``n`` samples; errors relative to ``E[y^2]``."""
+
+    width: int
+    n: int
+    train_relative_error: float
+    test_relative_error: float
+    magnitude: float
+    l2_norm: float
+    weights: np.ndarray = field(repr=False)
+    seed: int = 0
+    ridge: float = 0.0
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_magnitude(magnitude):
+    """``None`` (no limit) or a finite positive budget ``M`` on ``r * max|u_i|``."""
+    if magnitude is None:
+        return None
+    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float, np.integer, np.floating)):
+        raise TypeError(f"magnitude must be a positive number or None (no limit), got {magnitude!r}")
+    if not math.isfinite(magnitude):
+        raise ValueError(f"magnitude must be finite (use None for no limit), got {magnitude}")
+    if magnitude <= 0:
+        raise ValueError(f"magnitude must be positive (it bounds r * max|u_i|), got {magnitude}")
+    return float(magnitude)
+
+
+def _check_nonneg(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+    return float(value)
+
+
+def _available_bytes(device) -> int | None:
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(n_bytes: float, what: str, device=None) -> None:
+    """Refuse, before starting, a computation that needs more memory than is available."""
+    device = torch.device("cpu") if device is None else torch.device(device)
+    avail = _available_bytes(device)
+    if avail is not None and n_bytes > avail:
+        raise MemoryError(
+            f"{what} needs about {n_bytes / 2**30:.1f} GiB but only {avail / 2**30:.1f} GiB is available "
+            f"on {device}; use a smaller width"
+        )
+
+
+def _device(device):
+    return torch.device("cpu") if device is None else torch.device(device)
+
+
+# --------------------------------------------------------------------------- population moments
+
+
+def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
+    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``)."""
+    dev = _device(device)
+    R = pool.width
+    check_memory((6 if pool.b is None else 14) * 8.0 * R * R, f"the Gram matrix of {R} features", dev)
+    if pool.b is None:
+        W = torch.as_tensor(pool.W, dtype=torch.float64, device=dev)
+        with torch.no_grad():
+            return relu_kernel_torch(W)
+    return torch.as_tensor(biased_relu_kernel(pool.W, pool.b), dtype=torch.float64, device=dev)
+
+
+def _moments(pool, target, d):
+    kss = target.second_moment(d)
+    k = target.cross_moments(pool.W, pool.b)
+    if kss is None or k is None:
+        raise ValueError(f"the target {target.label()!r} has no closed-form moments; use fit_samples")
+    return np.asarray(k, dtype=np.float64), float(kss)
+
+
+def _cholesky(K: torch.Tensor, jitter: float):
+    """Cholesky of ``K + eps I`` with ``eps = jitter * mean(diag K)``, raised x10 until it succeeds."""
+    scale = float(K.diagonal().mean()) or 1.0
+    j = jitter
+    eye = torch.eye(K.shape[0], dtype=K.dtype, device=K.device)
+    while True:
+        L, info = torch.linalg.cholesky_ex(K + (j * scale) * eye)
+        if int(info) == 0 and torch.isfinite(L.diagonal()).all():
+            return L, j
+        if j >= MAX_JITTER:
+            raise np.linalg.LinAlgError(
+                f"the Gram matrix is not positive definite even with jitter {j:g} x mean(diag K)"
+            )
+        j = max(j * 10.0, 1e-14)
+
+
+# --------------------------------------------------------------------------- nested exact fit
+
+
+class NestedFit:
+    """Exact population fit of every prefix width of a pool, from one Cholesky factorization.
+
+    Build with :func:`fit_nested`. ``relative_errors()[m-1]`` is the best relative error with the
+    first ``m`` features; :meth:`fit` gives weights and magnitude (optionally constrained) at one width.
+    """
+
+    def __init__(self, pool, target, K, k, kss, L, jitter):
+        self.pool, self.target = pool, target
+        self.K, self.k, self.kss, self.L, self.jitter = K, k, kss, L, jitter
+        self.a = torch.linalg.solve_triangular(L, k[:, None], upper=False)[:, 0]   # a = L^{-1} k
+        self._errors = ((kss - torch.cumsum(self.a ** 2, 0)) / kss).cpu().numpy()
+
+    @property
+    def width(self) -> int:
+        return self.pool.width
+
+    def relative_errors(self) -> np.ndarray:
+        """Relative population error for widths ``1..R`` (shape ``(R,)``)."""
+        return self._errors
+
+    def _check_width(self, m):
+        m = check_positive_int("width", m)
+        if m > self.width:
+            raise ValueError(f"width must be at most the pool size {self.width}, got {m}")
+        return m
+
+    def weights(self, m: int) -> torch.Tensor:
+        """Best output weights with the first ``m`` features: ``L_m^T u = a_m``."""
+        m = self._check_width(m)
+        return torch.linalg.solve_triangular(self.L[:m, :m].T, self.a[:m, None], upper=True)[:, 0]
+
+    def objective(self, m: int, u: torch.Tensor) -> float:
+        """Relative population error ``(u^T K u - 2 k^T u + k**) / k**`` of weights ``u`` (no jitter)."""
+        K, k = self.K[:m, :m], self.k[:m]
+        return float((u @ (K @ u) - 2 * (k @ u) + self.kss) / self.kss)
+
+    def fit(self, m: int, *, magnitude=None, ridge=None, u0=None) -> FitResult:
+        """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``."""
+        m = self._check_width(m)
+        magnitude = check_magnitude(magnitude)
+        if magnitude is not None and ridge is not None:
+            raise ValueError("give either magnitude or ridge, not both")
+        seed = self.pool.seed
+        if ridge is not None:
+            lam = _check_nonneg("ridge", ridge)
+            eye = torch.eye(m, dtype=self.K.dtype, device=self.K.device)
+            u = torch.linalg.solve(self.K[:m, :m] + lam * eye, self.k[:m])
+            err, method = self.objective(m, u), "ridge"
+        else:
+            u = self.weights(m)
+            err, method = float(self._errors[m - 1]), "exact"
+            if magnitude is not None and float(u.abs().max()) * m > magnitude:
+                u = solve_box_qp(self.K[:m, :m], self.k[:m], magnitude / m, u0=u0)
+                err, method = self.objective(m, u), "constrained"
+        u_np = u.cpu().numpy()
+        return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, seed,
+                         self.jitter, method, magnitude)
+
+
+def fit_nested(pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None) -> NestedFit:
+    """Factor the Gram matrix of ``pool`` once; see :class:`NestedFit`."""
+    target = check_target(target)
+    if not isinstance(pool, FeaturePool):
+        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    jitter = _check_nonneg("jitter", jitter)
+    dev = _device(device)
+    k, kss = _moments(pool, target, pool.d)
+    K = gram_matrix(pool, device=dev)
+    L, used = _cholesky(K, jitter)
+    return NestedFit(pool, target, K, torch.as_tensor(k, device=dev), kss, L, used)
+
+
+def fit_population(pool: FeaturePool, target=None, *, magnitude=None, ridge=None, device=None) -> FitResult:
+    """Exact population fit with all features of ``pool`` (optionally constrained or ridge)."""
+    return fit_nested(pool, target, device=device).fit(pool.width, magnitude=magnitude, ridge=ridge)
+
+
+# --------------------------------------------------------------------------- box-constrained QP
+
+
+def solve_box_qp(K: torch.Tensor, k: torch.Tensor, bound: float, *, u0=None, tol: float = 1e-10,
+                 max_iter: int = 20000) -> torch.Tensor:
+    """Minimize ``u^T K u - 2 k^T u`` subject to ``|u_i| <= bound`` (K positive semi-definite).
+
+    Accelerated projected gradient (FISTA) with adaptive restart (O'Donoghue & Candès 2015);
+    stops when the projected-gradient step changes ``u`` by less than ``tol * bound``.
+    """
+    if not bound > 0:
+        raise ValueError(f"bound must be positive, got {bound}")
+    m = K.shape[0]
+    # step 1/Lip with Lip = 2 lambda_max(K), from a few power iterations with a safety margin
+    v = torch.ones(m, dtype=K.dtype, device=K.device) / math.sqrt(m)
+    for _ in range(30):
+        v = K @ v
+        v = v / v.norm().clamp_min(1e-300)
+    lip = 2.0 * float(v @ (K @ v)) * 1.05 + 1e-300
+    u = torch.zeros(m, dtype=K.dtype, device=K.device) if u0 is None else \
+        torch.as_tensor(u0, dtype=K.dtype, device=K.device).clamp(-bound, bound)
+    y, t, f_old = u.clone(), 1.0, math.inf
+    for _ in range(max_iter):
+        g = 2.0 * (K @ y - k)
+        u_new = (y - g / lip).clamp(-bound, bound)
+        # objective for the adaptive restart
+        f_new = float(u_new @ (K @ u_new) - 2.0 * (k @ u_new))
+        step = float((u_new - y).abs().max())
+        if f_new > f_old:           # restart momentum
+            y, t = u.clone(), 1.0
+            continue
+        t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
+        y = u_new + ((t - 1.0) / t_new) * (u_new - u)
+        u, t, f_old = u_new, t_new, f_new
+        if step < tol * bound:
+            break
+    return u
+
+
+# --------------------------------------------------------------------------- from samples
+
+
+def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = None, ridge: float = 0.0,
+                seed: int = 0, device=None) -> SampleFitResult:
+    """Least squares on ``n`` Gaussian samples, tested on ``n_test`` fresh ones (default ``max(n, 10000)``).
+
+    Works for any target, including plain callables. Errors are relative to ``E[y^2]`` (exact when
+    the target has a closed form, else estimated on the test samples).
+    """
+    target = check_target(target)
+    n = check_positive_int("n", n)
+    n_test = max(n, 10000) if n_test is None else check_positive_int("n_test", n_test)
+    ridge = _check_nonneg("ridge", ridge)
+    seed = check_seed(seed)
+    dev = _device(device)
+    r, d = pool.width, pool.d
+    check_memory(8.0 * (max(n, n_test) * (r + d) + 3 * r * r), f"fitting {r} features on {n} samples", dev)
+    rng_train, rng_test = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    X, Xt = rng_train.standard_normal((n, d)), rng_test.standard_normal((n_test, d))
+    y, yt = target(X), target(Xt)
+    F = torch.as_tensor(pool.evaluate(X), device=dev)
+    Ft = torch.as_tensor(pool.evaluate(Xt), device=dev)
+    yy, yyt = torch.as_tensor(y, device=dev), torch.as_tensor(yt, device=dev)
+    A = F.T @ F / n
+    rhs = F.T @ yy / n
+    L, _ = _cholesky(A + ridge * torch.eye(r, dtype=A.dtype, device=dev), DEFAULT_JITTER)
+    u = torch.cholesky_solve(rhs[:, None], L)[:, 0]
+    ey2 = target.second_moment(d)
+    ey2 = float((yyt ** 2).mean()) if ey2 is None else ey2
+    train = float(((F @ u - yy) ** 2).mean()) / ey2
+    test = float(((Ft @ u - yyt) ** 2).mean()) / ey2
+    u_np = u.cpu().numpy()
+    return SampleFitResult(r, n, train, test, float(np.abs(u_np).max() * r), float(np.linalg.norm(u_np)),
+                           u_np, seed, ridge)
+
+
+# --------------------------------------------------------------------------- the public curve
+
+
+def _check_widths(widths):
+    arr = np.atleast_1d(np.asarray(widths))
+    if arr.size == 0:
+        raise ValueError("widths must contain at least one width, got an empty list")
+    for w in arr.tolist():
+        check_positive_int("width", w)
+    return arr.astype(np.int64)
+
+
+def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=False, magnitude=None,
+                   bias_std=0.0, seed=0, samples=None, device=None) -> CurveResult:
+    """Random-features error against width for nested pools drawn once.
+
+    Parameters
+    ----------
+    d : int
+        Input dimension.
+    widths : sequence of int
+        Widths ``r`` to report; one pool of ``max(widths)`` features serves all of them.
+    target : target or callable, optional
+        ``None`` is the unit ReLU neuron ``[<e_1, x>]_+``. Targets without a closed form
+        (plain callables) are fitted on samples.
+    distribution : {"sphere", "gaussian"}
+    symmetric : bool
+        Sign-symmetric pairs ``(w, -w)``.
+    magnitude : float, optional
+        Budget ``M`` on ``r * max|u_i|`` (the constraint ``|u_i| <= M / r``); ``None``: no limit.
+    bias_std : float
+        Standard deviation of random feature biases (0: no biases).
+    seed : int
+    samples : int, optional
+        Training samples for targets without a closed form (default ``10 * max(widths)``).
+    device : str, optional
+
+    Returns
+    -------
+    CurveResult
+        ``.widths``, ``.relative_errors`` (population error / ``E[y^2]``, exact for closed-form
+        targets), ``.magnitudes`` (``r * max|u_i|``), ``.l2_norms``, ``.jitter``, ``.seed``.
+
+    Examples
+    --------
+    >>> import rfexplore
+    >>> c = rfexplore.rf_error_curve(10, [20, 100, 500], seed=0)
+    >>> c.relative_errors.round(2)
+    array([0.28, 0.04, 0.01])
+    >>> bool((c.magnitudes > 0).all())
+    True
+    """
+    d = check_positive_int("d", d)
+    widths = _check_widths(widths)
+    target = check_target(target)
+    magnitude = check_magnitude(magnitude)
+    pool = sample_features(d, int(widths.max()), distribution=distribution, symmetric=symmetric,
+                           bias_std=bias_std, seed=seed)
+    fits, jitter, exact = [], 0.0, target.second_moment(d) is not None
+    if exact:
+        nested = fit_nested(pool, target, device=device)
+        jitter = nested.jitter
+        fits = [nested.fit(int(m), magnitude=magnitude) for m in widths]
+        errs = [f.relative_error for f in fits]
+    else:
+        if magnitude is not None:
+            raise ValueError("magnitude budgets need a target with a closed form (not a plain callable)")
+        n = check_positive_int("samples", samples) if samples is not None else 10 * int(widths.max())
+        fits = [fit_samples(pool.head(int(m)), target, n=n, seed=seed, device=device) for m in widths]
+        errs = [f.test_relative_error for f in fits]
+    return CurveResult(
+        d=d, widths=widths, relative_errors=np.array(errs),
+        magnitudes=np.array([f.magnitude for f in fits]), l2_norms=np.array([f.l2_norm for f in fits]),
+        seed=pool.seed, jitter=jitter, exact=exact, target=target.label(), distribution=distribution,
+        symmetric=bool(symmetric), magnitude_budget=magnitude,
+    )

@@ -1,0 +1,382 @@
+"""Exact expectations over standard Gaussian inputs ``x ~ N(0, I_d)``.
+
+Everything here is a closed form (or a deterministic quadrature) — no sampling.
+
+* ``relu_kernel``: the degree-1 arc-cosine kernel ``E[relu(<w,x>) relu(<v,x>)]``
+  (Cho & Saul 2009), in torch with a closed-form backward that is finite everywhere.
+* ``biased_relu_kernel``: ``E[relu(<w,x>+b) relu(<v,x>+c)]`` through the bivariate normal
+  CDF (Owen's T), vectorized.
+* Hermite coefficients: of the ReLU (closed form), of a biased ReLU (closed form), and of any
+  activation (Gauss–Hermite quadrature).
+
+Numerical guards (clipped cosines, zero vectors, degenerate correlations) live here and only here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy import special
+
+__all__ = [
+    "relu_kernel",
+    "relu_kernel_torch",
+    "relu_kernel_grad",
+    "biased_relu_kernel",
+    "relu_hermite_coefficients",
+    "biased_relu_hermite_coefficients",
+    "hermite_coefficients",
+    "hermite_functions",
+    "relu_kernel_series",
+    "relu_hermite_residuals",
+    "gauss_hermite",
+]
+
+_TWO_PI = 2.0 * math.pi
+_TINY = 1e-300
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def as_matrix(name, a, *, d=None):
+    """Validate and convert a 2-D float array of weight vectors (rows)."""
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().numpy()
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real 2-D array of weight vectors, got {type(a).__name__}") from exc
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be a 2-D array of shape (n, d) with d >= 1, got shape {arr.shape}")
+    if d is not None and arr.shape[1] != d:
+        raise ValueError(f"{name} must have d={d} columns to match, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
+    return arr
+
+
+def as_vector(name, a, n):
+    """Validate a 1-D finite float vector of length ``n``."""
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
+    return arr
+
+
+# --------------------------------------------------------------------------- ReLU kernel
+
+
+def _relu_kernel_parts(W, V):
+    """Shared pieces of the arc-cosine kernel: (kappa, pi - theta, S, |w|^2, |v|^2)."""
+    G = W @ V.T                                            # <w_i, v_j>
+    nw2 = (W * W).sum(1)
+    nv2 = (V * V).sum(1)
+    N2 = nw2[:, None] * nv2[None, :]                      # |w|^2 |v|^2
+    S = torch.sqrt(torch.clamp(N2 - G * G, min=0.0))      # |w||v| sin(theta), guarded
+    norm = torch.sqrt(N2)
+    cos = torch.where(norm > 0, G / torch.where(norm > 0, norm, 1.0), 0.0).clamp(-1.0, 1.0)
+    pi_minus_theta = math.pi - torch.arccos(cos)
+    # Cho & Saul (2009): kappa = (|w||v| sin(theta) + (pi - theta) <w,v>) / (2 pi)
+    K = (S + pi_minus_theta * G) / _TWO_PI
+    return K, pi_minus_theta, S, nw2, nv2
+
+
+class _ReluKernel(torch.autograd.Function):
+    """Arc-cosine kernel with the closed gradient (DESIGN 2.6), finite at theta = 0."""
+
+    @staticmethod
+    def forward(ctx, W, V):
+        K, pmt, S, nw2, nv2 = _relu_kernel_parts(W, V)
+        ctx.save_for_backward(W, V, pmt, S, nw2, nv2)
+        return K
+
+    @staticmethod
+    def backward(ctx, grad):
+        W, V, pmt, S, nw2, nv2 = ctx.saved_tensors
+        A = grad * pmt
+        B = grad * S
+        # grad_w kappa(w, v) = ((pi - theta) v + S w / |w|^2) / (2 pi);  zero vector -> S = 0
+        inv_w = torch.where(nw2 > 0, 1.0 / torch.where(nw2 > 0, nw2, 1.0), 0.0)
+        inv_v = torch.where(nv2 > 0, 1.0 / torch.where(nv2 > 0, nv2, 1.0), 0.0)
+        gW = gV = None
+        if ctx.needs_input_grad[0]:
+            gW = (A @ V + (B.sum(1) * inv_w)[:, None] * W) / _TWO_PI
+        if ctx.needs_input_grad[1]:
+            gV = (A.T @ W + (B.sum(0) * inv_v)[:, None] * V) / _TWO_PI
+        return gW, gV
+
+
+def relu_kernel_torch(W: torch.Tensor, V: torch.Tensor | None = None) -> torch.Tensor:
+    """Arc-cosine kernel on torch tensors, differentiable with the closed gradient.
+
+    ``W`` is ``(n, d)``, ``V`` is ``(m, d)`` (``None``: ``W``); returns ``(n, m)``.
+    """
+    return _ReluKernel.apply(W, W if V is None else V)
+
+
+def relu_kernel(W, V=None, *, device=None) -> np.ndarray:
+    """ReLU (degree-1 arc-cosine) kernel between two sets of weight vectors.
+
+    ``K[i, j] = E_x[relu(<w_i, x>) relu(<v_j, x>)]`` for ``x ~ N(0, I_d)``, which equals
+    ``|w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)`` (Cho & Saul 2009).
+
+    Parameters
+    ----------
+    W : array_like, shape (n, d)
+        Weight vectors as rows (a single vector is treated as one row).
+    V : array_like, shape (m, d), optional
+        Second set of weight vectors; ``None`` means ``W`` itself.
+    device : str or torch.device, optional
+        Where to compute (default CPU); the result always comes back as numpy.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, m)
+
+    Examples
+    --------
+    >>> import numpy as np, rfexplore
+    >>> K = rfexplore.relu_kernel(np.eye(2))
+    >>> K.round(4)          # |w|^2 / 2 on the diagonal, 1/(2 pi) for orthogonal unit vectors
+    array([[0.5   , 0.1592],
+           [0.1592, 0.5   ]])
+    """
+    W = as_matrix("W", W)
+    V = W if V is None else as_matrix("V", V, d=W.shape[1])
+    Wt = torch.as_tensor(W, dtype=torch.float64, device=device)
+    Vt = torch.as_tensor(V, dtype=torch.float64, device=device)
+    with torch.no_grad():
+        return _relu_kernel_parts(Wt, Vt)[0].cpu().numpy()
+
+
+def relu_kernel_grad(w, v) -> np.ndarray:
+    """Closed gradient in ``w`` of ``kappa(w, v)`` for single vectors (DESIGN 2.6).
+
+    ``grad_w kappa(w, v) = ((pi - theta) v + sin(theta) |v| w / |w|) / (2 pi)``.
+    """
+    w = as_matrix("w", w)
+    v = as_matrix("v", v, d=w.shape[1])
+    Wt = torch.as_tensor(w, dtype=torch.float64)
+    Vt = torch.as_tensor(v, dtype=torch.float64)
+    _, pmt, S, nw2, _ = _relu_kernel_parts(Wt, Vt)
+    g = (pmt[0, 0] * Vt[0] + (S[0, 0] / nw2[0] if nw2[0] > 0 else 0.0) * Wt[0]) / _TWO_PI
+    return g.numpy()
+
+
+# --------------------------------------------------------------------------- biased ReLU kernel
+
+
+def _phi(z):
+    return np.exp(-0.5 * z * z) / math.sqrt(_TWO_PI)
+
+
+def _Phi(z):
+    return special.ndtr(z)
+
+
+def bivariate_normal_cdf(h, k, rho):
+    """``P(X < h, Y < k)`` for standard normals with correlation ``rho`` (|rho| < 1), vectorized.
+
+    Owen (1956): ``Phi2 = Phi(h)/2 + Phi(k)/2 - T(h, a_h) - T(k, a_k) - beta`` with
+    ``a_h = (k - rho h) / (h s)``, ``s = sqrt(1 - rho^2)`` and ``beta = 1/2`` when ``h k < 0``
+    (or ``h k = 0`` with ``h + k < 0``), else 0.
+    """
+    h, k, rho = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (h, k, rho)))
+    s = np.sqrt(1.0 - rho * rho)
+    # An exact zero is a removable singularity of a_h: a tiny offset of 1e-12 changes Phi2 by ~1e-13.
+    hs = np.where(np.abs(h) < 1e-12, np.where(h < 0, -1e-12, 1e-12), h)
+    ks = np.where(np.abs(k) < 1e-12, np.where(k < 0, -1e-12, 1e-12), k)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ah = (ks - rho * hs) / (hs * s)
+        ak = (hs - rho * ks) / (ks * s)
+    beta = np.where(hs * ks < 0, 0.5, 0.0)
+    return 0.5 * _Phi(hs) + 0.5 * _Phi(ks) - special.owens_t(hs, ah) - special.owens_t(ks, ak) - beta
+
+
+def _truncated_product_moment(a, c, rho):
+    """``E[(a + X)_+ (c + Y)_+]`` for standard normals X, Y with correlation ``rho``.
+
+    Closed form from the moments of the truncated bivariate normal (Rosenbaum 1961) for
+    |rho| < 1, and the exact one-dimensional limits at rho = +-1.
+    """
+    a, c, rho = np.broadcast_arrays(a, c, rho)
+    out = np.empty(a.shape)
+    deg = np.abs(rho) > 1.0 - 1e-12
+    g = ~deg
+    if np.any(g):
+        ag, cg, r = a[g], c[g], rho[g]
+        s = np.sqrt(1.0 - r * r)
+        h, k = -ag, -cg                                    # region X > h, Y > k
+        P = bivariate_normal_cdf(ag, cg, r)                # P(X > -a, Y > -c)
+        Fh = _phi(h) * _Phi((r * h - k) / s)               # phi(h) P(Y > k | X = h)
+        Fk = _phi(k) * _Phi((r * k - h) / s)
+        EX = Fh + r * Fk                                   # E[X; region]
+        EY = Fk + r * Fh
+        # E[XY; region] by Stein's lemma (symmetric in h, k)
+        EXY = r * h * Fh + r * k * Fk + r * P + s * _phi(h) * _phi((k - r * h) / s)
+        out[g] = ag * cg * P + ag * EY + cg * EX + EXY
+    if np.any(deg):
+        ad, cd, r = a[deg], c[deg], rho[deg]
+        pos = r > 0
+        res = np.zeros(ad.shape)
+        # rho = 1: integrate (a + x)(c + x) over x > t = max(-a, -c)
+        t = np.maximum(-ad, -cd)
+        tail = 1.0 - _Phi(t)
+        res_pos = ad * cd * tail + (ad + cd) * _phi(t) + tail + t * _phi(t)
+        # rho = -1: integrate (a + x)(c - x) over -a < x < c
+        lo, hi = -ad, cd
+        m0 = np.maximum(_Phi(hi) - _Phi(lo), 0.0)
+        m1 = _phi(lo) - _phi(hi)
+        m2 = m0 + lo * _phi(lo) - hi * _phi(hi)
+        res_neg = np.where(hi > lo, ad * cd * m0 + (cd - ad) * m1 - m2, 0.0)
+        res = np.where(pos, res_pos, res_neg)
+        out[deg] = res
+    return out
+
+
+def relu_gaussian_mean(mean, std):
+    """``E[relu(Z)]`` for ``Z ~ N(mean, std^2)`` (``std = 0`` allowed)."""
+    mean, std = np.broadcast_arrays(np.asarray(mean, float), np.asarray(std, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = mean / std
+        val = mean * _Phi(z) + std * _phi(z)
+    return np.where(std > 0, val, np.maximum(mean, 0.0))
+
+
+def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
+    """``K[i, j] = E_x[relu(<w_i,x> + b_i) relu(<v_j,x> + c_j)]`` for ``x ~ N(0, I_d)``.
+
+    Closed form through the bivariate normal CDF (Owen's T), vectorized; exact one-dimensional
+    formulas where the two pre-activations are perfectly (anti-)correlated or one is constant.
+
+    Parameters
+    ----------
+    W : array_like, shape (n, d)
+    b : array_like, shape (n,)
+    V : array_like, shape (m, d), optional (``None``: ``W`` and ``b`` again)
+    c : array_like, shape (m,), optional
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, m)
+    """
+    W = as_matrix("W", W)
+    b = as_vector("b", b, W.shape[0])
+    if V is None:
+        V, c = W, b
+    else:
+        V = as_matrix("V", V, d=W.shape[1])
+        c = as_vector("c", np.zeros(V.shape[0]) if c is None else c, V.shape[0])
+    s1 = np.linalg.norm(W, axis=1)
+    s2 = np.linalg.norm(V, axis=1)
+    G = W @ V.T
+    n1 = np.where(s1 > 0, s1, 1.0)
+    n2 = np.where(s2 > 0, s2, 1.0)
+    rho = np.clip(G / (n1[:, None] * n2[None, :]), -1.0, 1.0)
+    a = (b / n1)[:, None]
+    cc = (c / n2)[None, :]
+    K = (n1[:, None] * n2[None, :]) * _truncated_product_moment(a, cc, rho)
+    # A zero weight vector makes its pre-activation the constant b: E = relu(b) E[relu(Z)].
+    z1, z2 = s1 == 0, s2 == 0
+    if np.any(z1) or np.any(z2):
+        m1 = relu_gaussian_mean(b, s1)[:, None]
+        m2 = relu_gaussian_mean(c, s2)[None, :]
+        const = np.maximum(b, 0.0)[:, None] * m2
+        const2 = m1 * np.maximum(c, 0.0)[None, :]
+        K = np.where(z1[:, None], const, K)
+        K = np.where(z2[None, :], const2, K)
+    return K
+
+
+# --------------------------------------------------------------------------- Hermite
+
+
+def hermite_functions(kmax: int, z) -> np.ndarray:
+    """Normalized probabilists' Hermite polynomials ``h_k(z) = He_k(z)/sqrt(k!)``, k = 0..kmax.
+
+    Stable three-term recurrence ``h_{k+1} = (z h_k - sqrt(k) h_{k-1}) / sqrt(k+1)``.
+    Returns an array of shape ``(kmax + 1,) + z.shape``.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    out = np.empty((kmax + 1,) + z.shape)
+    out[0] = 1.0
+    if kmax >= 1:
+        out[1] = z
+    for k in range(1, kmax):
+        out[k + 1] = (z * out[k] - math.sqrt(k) * out[k - 1]) / math.sqrt(k + 1)
+    return out
+
+
+def relu_hermite_coefficients(kmax: int) -> np.ndarray:
+    """Hermite coefficients ``a_0..a_kmax`` of ``relu(z)`` in the basis ``h_k`` (DESIGN 2.5).
+
+    ``a_0 = 1/sqrt(2 pi)``, ``a_1 = 1/2``, ``a_k = 0`` for odd ``k >= 3`` and
+    ``a_k = (-1)^(k/2+1) (k-3)!! / sqrt(2 pi k!)`` for even ``k >= 2``.
+    """
+    return biased_relu_hermite_coefficients(kmax, 0.0)
+
+
+def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
+    """Hermite coefficients of ``relu(z + b)`` (DESIGN 2.7), vectorized over ``b``.
+
+    ``c_0 = phi(b) + b Phi(b)``, ``c_1 = Phi(b)``, ``c_k = phi(b) He_{k-2}(-b) / sqrt(k!)``.
+    Returns shape ``(kmax + 1,) + b.shape``.
+    """
+    if isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 0:
+        raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    b = np.asarray(b, dtype=np.float64)
+    out = np.zeros((kmax + 1,) + b.shape)
+    out[0] = _phi(b) + b * _Phi(b)
+    if kmax >= 1:
+        out[1] = _Phi(b)
+    if kmax >= 2:
+        h = hermite_functions(kmax - 2, -b)                # He_{k-2}(-b)/sqrt((k-2)!)
+        k = np.arange(2, kmax + 1).reshape((-1,) + (1,) * b.ndim)
+        out[2:] = _phi(b) * h / np.sqrt(k * (k - 1.0))      # = phi(b) He_{k-2}(-b)/sqrt(k!)
+    return out
+
+
+def gauss_hermite(n: int):
+    """Nodes and weights for ``E[f(Z)]``, ``Z ~ N(0, 1)``: ``sum(w * f(z))`` (exact to degree 2n-1)."""
+    z, w = np.polynomial.hermite_e.hermegauss(n)
+    return z, w / math.sqrt(_TWO_PI)
+
+
+def hermite_coefficients(f, kmax: int, *, nodes: int = 200) -> np.ndarray:
+    """Hermite coefficients ``E[f(Z) h_k(Z)]``, k = 0..kmax, of any activation by quadrature.
+
+    Gauss–Hermite quadrature is exact for polynomials of degree ``< 2 nodes - kmax`` and
+    converges slowly (like ``nodes^(-3/4)``) for kinks such as ReLU; prefer the closed forms.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable activation, got {type(f).__name__}")
+    z, w = gauss_hermite(nodes)
+    return hermite_functions(kmax, z) @ (w * np.asarray(f(z), dtype=np.float64))
+
+
+def relu_kernel_series(rho, kmax: int = 200) -> np.ndarray:
+    """Kernel of unit vectors with correlation ``rho`` from the Hermite series ``sum a_k^2 rho^k``."""
+    a2 = relu_hermite_coefficients(kmax) ** 2
+    rho = np.asarray(rho, dtype=np.float64)
+    return np.polynomial.polynomial.polyval(rho, a2)
+
+
+def relu_hermite_residuals(degrees) -> np.ndarray:
+    """Relative residual of the best degree-``<= L`` polynomial approximation of ``relu(z)``.
+
+    ``1 - sum_{k<=L} a_k^2 / E[relu(z)^2]`` with ``E[relu(z)^2] = 1/2`` (DESIGN 2.5).
+    """
+    degrees = np.atleast_1d(np.asarray(degrees))
+    if degrees.size and (degrees.min() < 0 or not np.issubdtype(degrees.dtype, np.integer)):
+        raise ValueError(f"degrees must be non-negative integers, got {degrees.tolist()}")
+    a2 = relu_hermite_coefficients(int(degrees.max()) if degrees.size else 0) ** 2
+    return 1.0 - 2.0 * np.cumsum(a2)[degrees]

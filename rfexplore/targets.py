@@ -1,0 +1,260 @@
+"""Target functions ``y(x)`` for ``x ~ N(0, I_d)``.
+
+Each target is a small frozen dataclass that can
+
+* ``second_moment(d)`` — ``E[y^2]`` exactly (``None`` for a plain callable);
+* ``cross_moments(W, b)`` — ``E[relu(<w_i,x> + b_i) y(x)]`` exactly, shape ``(r,)``
+  (``None`` for a plain callable);
+* ``__call__(X)`` — values on samples ``X`` of shape ``(n, d)``.
+
+Random features are rotation invariant in distribution, so single-index targets point along
+``e_1`` (and products of Hermite polynomials along ``e_1, e_2, ...``) without loss of generality;
+a ReLU neuron may also be given an explicit weight vector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from .gaussian import as_matrix, biased_relu_hermite_coefficients, biased_relu_kernel, hermite_functions
+
+__all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target"]
+
+
+def _finite(name, value, *, positive=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return float(value)
+
+
+def _split(W, b):
+    """Unit directions, norms and normalized biases of features ``relu(<w,x> + b)``."""
+    norms = np.linalg.norm(W, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    return W / safe[:, None], norms, (np.zeros(len(W)) if b is None else b) / safe
+
+
+@dataclass(frozen=True)
+class ReluTarget:
+    """A single ReLU neuron ``y = relu(<w*, x> + bias)`` with ``|w*| = norm``.
+
+    ``w_star=None`` means ``w* = norm * e_1``; an explicit ``w_star`` fixes ``d`` and its norm.
+    """
+
+    norm: float = 1.0
+    bias: float = 0.0
+    w_star: tuple | None = None
+
+    def __post_init__(self):
+        if self.w_star is not None:
+            w = as_matrix("w_star", self.w_star)[0]
+            if not np.any(w):
+                raise ValueError("w_star must be a non-zero vector, got all zeros")
+            object.__setattr__(self, "w_star", tuple(w.tolist()))
+            object.__setattr__(self, "norm", float(np.linalg.norm(w)))
+        _finite("norm", self.norm, positive=True)
+        _finite("bias", self.bias)
+
+    def weight(self, d: int) -> np.ndarray:
+        if self.w_star is None:
+            w = np.zeros(d)
+            w[0] = self.norm
+            return w
+        if len(self.w_star) != d:
+            raise ValueError(f"w_star has dimension {len(self.w_star)} but d={d}")
+        return np.asarray(self.w_star)
+
+    def second_moment(self, d: int) -> float:
+        return float(biased_relu_kernel(self.weight(d)[None], [self.bias])[0, 0])
+
+    def cross_moments(self, W, b=None) -> np.ndarray:
+        bb = np.zeros(len(W)) if b is None else b
+        return biased_relu_kernel(W, bb, self.weight(W.shape[1])[None], [self.bias])[:, 0]
+
+    def __call__(self, X) -> np.ndarray:
+        return np.maximum(X @ self.weight(X.shape[1]) + self.bias, 0.0)
+
+    def label(self) -> str:
+        b = f" + {self.bias:g}" if self.bias else ""
+        return f"ReLU neuron [<w*,x>{b}]+, |w*| = {self.norm:g}"
+
+
+@dataclass(frozen=True)
+class HermiteTarget:
+    """A polynomial ``y = sum_t coef_t * prod_j h_{alpha_tj}(x_j)`` in normalized Hermite polynomials.
+
+    ``terms`` maps multi-indices over the coordinates ``e_1, e_2, ...`` to coefficients:
+    ``{(3,): 1.0}`` is ``h_3(<e_1,x>)``; ``{(2,): 1.0, (0, 1): 0.5}`` is ``h_2(x_1) + h_1(x_2)/2``.
+    Use :meth:`single` for ``h_k(<e_1, x>)``.
+    """
+
+    terms: dict = field(default_factory=lambda: {(1,): 1.0})
+
+    def __post_init__(self):
+        if not isinstance(self.terms, dict) or not self.terms:
+            raise ValueError(f"terms must be a non-empty dict of multi-index -> coefficient, got {self.terms!r}")
+        clean = {}
+        for alpha, coef in self.terms.items():
+            alpha = (alpha,) if isinstance(alpha, (int, np.integer)) else tuple(alpha)
+            if not alpha or any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) or a < 0
+                                for a in alpha):
+                raise ValueError(f"terms keys must be tuples of non-negative integers, got {alpha!r}")
+            alpha = tuple(int(a) for a in alpha)
+            while len(alpha) > 1 and alpha[-1] == 0:
+                alpha = alpha[:-1]
+            clean[alpha] = clean.get(alpha, 0.0) + _finite(f"coefficient of {alpha}", coef)
+        object.__setattr__(self, "terms", clean)
+
+    @classmethod
+    def single(cls, k: int, coef: float = 1.0) -> HermiteTarget:
+        """``coef * h_k(<e_1, x>)``."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+            raise ValueError(f"k must be a non-negative integer, got {k!r}")
+        return cls({(int(k),): coef})
+
+    @property
+    def degree(self) -> int:
+        return max(sum(a) for a in self.terms)
+
+    def _dims(self) -> int:
+        return max(len(a) for a in self.terms)
+
+    def second_moment(self, d: int) -> float:
+        self._check_d(d)
+        return float(sum(c * c for c in self.terms.values()))   # orthonormal Hermite basis
+
+    def _check_d(self, d):
+        if self._dims() > d:
+            raise ValueError(f"this Hermite target uses {self._dims()} coordinates but d={d}")
+
+    def cross_moments(self, W, b=None) -> np.ndarray:
+        # E[relu(<w,x>+b) prod_j h_{alpha_j}(x_j)] = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j
+        self._check_d(W.shape[1])
+        U, norms, beta = _split(W, b)
+        c = biased_relu_hermite_coefficients(self.degree, beta)      # (K+1, r)
+        out = np.zeros(len(W))
+        for alpha, coef in self.terms.items():
+            K = sum(alpha)
+            multinom = math.exp(0.5 * (math.lgamma(K + 1) - sum(math.lgamma(a + 1) for a in alpha)))
+            mono = np.prod([U[:, j] ** a for j, a in enumerate(alpha)], axis=0)
+            out += coef * multinom * c[K] * mono
+        return norms * out
+
+    def __call__(self, X) -> np.ndarray:
+        self._check_d(X.shape[1])
+        y = np.zeros(len(X))
+        for alpha, coef in self.terms.items():
+            term = np.full(len(X), coef)
+            for j, a in enumerate(alpha):
+                if a:
+                    term = term * hermite_functions(a, X[:, j])[a]
+            y += term
+        return y
+
+    def label(self) -> str:
+        parts = []
+        for alpha, coef in self.terms.items():
+            factors = "".join(f"h{a}(x{j + 1})" for j, a in enumerate(alpha) if a) or "1"
+            parts.append(factors if coef == 1 else f"{coef:g}·{factors}")
+        return "Hermite polynomial " + " + ".join(parts)
+
+
+@dataclass(frozen=True)
+class PeriodicTarget:
+    """A periodic single-index function ``y = cos(2 pi frequency <w*, x> + phase)``, ``w* = norm e_1``.
+
+    Its correlation with any feature ``f(<w, x>)`` decays like
+    ``exp(-2 pi^2 frequency^2 |w*|^2 sin^2 angle(w, w*))`` (DESIGN 2.7): the idea of the proof.
+    Exact cross-moments come from its Hermite series, truncated where the tail is below 1e-13.
+    """
+
+    frequency: float = 1.0
+    norm: float = 1.0
+    phase: float = 0.0
+
+    def __post_init__(self):
+        _finite("frequency", self.frequency, positive=True)
+        _finite("norm", self.norm, positive=True)
+        _finite("phase", self.phase)
+
+    @property
+    def t(self) -> float:
+        return 2.0 * math.pi * self.frequency * self.norm
+
+    def hermite_coefficients(self) -> np.ndarray:
+        # E[exp(i t z) h_k(z)] = (i t)^k exp(-t^2/2)/sqrt(k!), so for cos(t z + phase):
+        # p_k = cos(phase + k pi / 2) t^k exp(-t^2/2) / sqrt(k!)
+        t = self.t
+        kmax = int(math.ceil(t * t + 12.0 * t + 60.0))
+        k = np.arange(kmax + 1)
+        with np.errstate(divide="ignore"):
+            logmag = k * math.log(t) - 0.5 * t * t - 0.5 * special.gammaln(k + 1)
+        return np.cos(self.phase + k * math.pi / 2) * np.exp(logmag)
+
+    def second_moment(self, d: int) -> float:
+        # E[cos^2(t z + phase)] = (1 + cos(2 phase) exp(-2 t^2)) / 2
+        return 0.5 * (1.0 + math.cos(2 * self.phase) * math.exp(-2.0 * self.t ** 2))
+
+    def cross_moments(self, W, b=None) -> np.ndarray:
+        U, norms, beta = _split(W, b)
+        p = self.hermite_coefficients()
+        c = biased_relu_hermite_coefficients(len(p) - 1, beta)       # (K+1, r)
+        rho = U[:, 0]
+        powers = rho[None, :] ** np.arange(len(p))[:, None]
+        return norms * np.einsum("k,kr,kr->r", p, c, powers)
+
+    def __call__(self, X) -> np.ndarray:
+        return np.cos(self.t * X[:, 0] + self.phase)
+
+    def label(self) -> str:
+        return f"periodic cos(2π·{self.frequency:g}·<w*,x>), |w*| = {self.norm:g}"
+
+
+@dataclass(frozen=True)
+class CallableTarget:
+    """Any function ``f(X) -> y`` on samples ``X`` of shape ``(n, d)``; sample-based fitting only."""
+
+    function: Callable
+    name: str = "custom target"
+
+    def __post_init__(self):
+        if not callable(self.function):
+            raise TypeError(f"function must be callable, got {type(self.function).__name__}")
+
+    def second_moment(self, d):
+        return None
+
+    def cross_moments(self, W, b=None):
+        return None
+
+    def __call__(self, X) -> np.ndarray:
+        y = np.asarray(self.function(X), dtype=np.float64)
+        if y.shape != (len(X),):
+            raise ValueError(f"target function must return shape ({len(X)},), got {y.shape}")
+        return y
+
+    def label(self) -> str:
+        return self.name
+
+
+def check_target(target):
+    """``None`` -> the unit ReLU ``[<e_1, x>]_+``; a plain callable -> :class:`CallableTarget`."""
+    if target is None:
+        return ReluTarget()
+    if isinstance(target, (ReluTarget, HermiteTarget, PeriodicTarget, CallableTarget)):
+        return target
+    if callable(target):
+        return CallableTarget(target, getattr(target, "__name__", "custom target"))
+    raise TypeError(
+        "target must be None, a ReluTarget/HermiteTarget/PeriodicTarget/CallableTarget or a callable, "
+        f"got {type(target).__name__}"
+    )
