@@ -214,6 +214,13 @@ class NestedFit:
     def width(self) -> int:
         return self.pool.width
 
+    def retarget(self, target) -> NestedFit:
+        """The same pool and factorization for another target (only ``k`` and ``k**`` change)."""
+        target = check_target(target)
+        k, kss = _moments(self.pool, target, self.pool.d)
+        return NestedFit(self.pool, target, self.K, torch.as_tensor(k, device=self.K.device), kss, self.L,
+                         self.jitter)
+
     def relative_errors(self) -> np.ndarray:
         """Relative population error for widths ``1..R`` (shape ``(R,)``)."""
         return self._errors

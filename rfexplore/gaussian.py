@@ -32,6 +32,8 @@ __all__ = [
     "relu_kernel_series",
     "relu_hermite_residuals",
     "gauss_hermite",
+    "harmonic_dimension",
+    "relu_staircase",
 ]
 
 _TWO_PI = 2.0 * math.pi
@@ -115,12 +117,29 @@ class _ReluKernel(torch.autograd.Function):
         return gW, gV
 
 
+def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
+    nw = W.norm(dim=1)
+    nv = V.norm(dim=1)
+    iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
+    iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
+    c = (W * iw[:, None]) @ (V * iv[:, None]).T          # cos(theta), zero vectors -> 0
+    c.clamp_(-1.0, 1.0)
+    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()   # sin(theta)
+    K = torch.arccos(c).neg_().add_(math.pi).mul_(c).add_(s)      # sin + (pi - theta) cos
+    # Cho & Saul (2009): kappa = |w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)
+    return K.mul_((nw / _TWO_PI)[:, None]).mul_(nv[None, :])
+
+
 def relu_kernel_torch(W: torch.Tensor, V: torch.Tensor | None = None) -> torch.Tensor:
     """Arc-cosine kernel on torch tensors, differentiable with the closed gradient.
 
     ``W`` is ``(n, d)``, ``V`` is ``(m, d)`` (``None``: ``W``); returns ``(n, m)``.
     """
-    return _ReluKernel.apply(W, W if V is None else V)
+    V = W if V is None else V
+    if not (torch.is_grad_enabled() and (W.requires_grad or V.requires_grad)):
+        return _relu_kernel_nograd(W, V)
+    return _ReluKernel.apply(W, V)
 
 
 def relu_kernel(W, V=None, *, device=None) -> np.ndarray:
@@ -154,8 +173,7 @@ def relu_kernel(W, V=None, *, device=None) -> np.ndarray:
     V = W if V is None else as_matrix("V", V, d=W.shape[1])
     Wt = torch.as_tensor(W, dtype=torch.float64, device=device)
     Vt = torch.as_tensor(V, dtype=torch.float64, device=device)
-    with torch.no_grad():
-        return _relu_kernel_parts(Wt, Vt)[0].cpu().numpy()
+    return _relu_kernel_nograd(Wt, Vt).cpu().numpy()
 
 
 def relu_kernel_grad(w, v) -> np.ndarray:
@@ -380,3 +398,36 @@ def relu_hermite_residuals(degrees) -> np.ndarray:
         raise ValueError(f"degrees must be non-negative integers, got {degrees.tolist()}")
     a2 = relu_hermite_coefficients(int(degrees.max()) if degrees.size else 0) ** 2
     return 1.0 - 2.0 * np.cumsum(a2)[degrees]
+
+
+# --------------------------------------------------------------------------- the staircase (DESIGN 2.5)
+
+
+def harmonic_dimension(d: int, l: int) -> int:
+    """Number of independent degree-``l`` directions on the sphere in ``R^d`` (spherical harmonics).
+
+    ``N(d, 0) = 1``, ``N(d, 1) = d``, ``N(d, l) = (2l + d - 2) / l * C(l + d - 3, l - 1)``,
+    so ``N(d, 2) = (d + 2)(d - 1) / 2`` and ``N(d, l) ~ d^l / l!``.
+    """
+    if l == 0:
+        return 1
+    if d == 1:
+        return 1 if l == 1 else 0
+    return (2 * l + d - 2) * math.comb(l + d - 3, l - 1) // l
+
+
+def relu_staircase(d: int, max_degree: int = 6):
+    """Predicted plateaus of the RF error for a unit ReLU in dimension ``d`` (DESIGN 2.5).
+
+    Returns ``(widths, levels)``: once roughly ``widths[j]`` features are available (the number of
+    independent directions of all degrees the ReLU uses up to degree ``l_j``), the relative error
+    can fall to ``levels[j]``, the Hermite residual after degree ``l_j``. Odd degrees ``>= 3`` carry
+    no energy and are skipped.
+    """
+    a = relu_hermite_coefficients(max_degree)
+    degrees = [l for l in range(max_degree + 1) if abs(a[l]) > 0]
+    widths, total = [], 0
+    for l in degrees:
+        total += harmonic_dimension(d, l)
+        widths.append(total)
+    return np.array(widths), relu_hermite_residuals(degrees)

@@ -1,0 +1,197 @@
+"""Plotly figure builders: plain data in, ``go.Figure`` out.
+
+Builders never show a figure and never compute mathematics: callers pass curves computed by
+``rfexplore.fit`` / ``rfexplore.train``. Traces carry stable ``name``s so that dashboards can find
+and update them in place. Colours are the Okabe–Ito palette (safe for colour-blind readers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+__all__ = [
+    "COLORS",
+    "plot_training",
+    "plot_width_curve",
+    "plot_magnitudes",
+    "plot_trajectory",
+    "plot_error_vs_d",
+    "trace_index",
+]
+
+# Okabe & Ito (2008), colour-universal design
+COLORS = {
+    "rf": "#D55E00",          # vermillion: random features
+    "neuron": "#0072B2",      # blue: the trained neuron
+    "theory": "#555555",      # grey: closed-form predictions
+    "budget": "#CC79A7",      # reddish purple: magnitude budget
+    "network": "#009E73",     # bluish green: two-layer network
+    "accent": "#E69F00",      # orange
+    "light": "#56B4E9",       # sky blue
+}
+
+_LAYOUT = dict(
+    template="plotly_white",
+    font=dict(size=13),
+    margin=dict(l=70, r=20, t=60, b=55),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
+    hovermode="closest",
+)
+
+
+def _fig(title, xtitle, ytitle, *, xlog=False, ylog=False, height=380):
+    fig = go.Figure()
+    fig.update_layout(title=dict(text=title, x=0.0, xanchor="left", y=0.98), height=height, **_LAYOUT)
+    fig.update_xaxes(title_text=xtitle, type="log" if xlog else "linear", showline=True, mirror=True,
+                     linecolor="#888")
+    fig.update_yaxes(title_text=ytitle, type="log" if ylog else "linear", showline=True, mirror=True,
+                     linecolor="#888", exponentformat="power")
+    return fig
+
+
+def trace_index(fig, name: str) -> int:
+    """Index of the trace called ``name`` (dashboards update traces by name)."""
+    for i, tr in enumerate(fig.data):
+        if tr.name == name:
+            return i
+    raise KeyError(f"no trace named {name!r}; traces are {[t.name for t in fig.data]}")
+
+
+def _arr(x):
+    return np.asarray(x, dtype=float)
+
+
+def _floor(y, floor=1e-16):
+    """Log axes cannot show 0: plot exact zeros at ``floor`` (the hover text keeps the true value)."""
+    y = _arr(y)
+    return np.where(y > floor, y, floor)
+
+
+def plot_training(steps, rf_losses, neuron_losses, *, rf_best=None, title=None) -> go.Figure:
+    """Relative error against training step for random features and a trained neuron (log y).
+
+    ``rf_best`` draws the best error any number of steps can reach with these features.
+    """
+    fig = _fig(title or "Training: random features stall, the neuron learns",
+               "training step", "relative error  E[(f - y)²] / E[y²]", ylog=True)
+    steps = _arr(steps)
+    fig.add_trace(go.Scatter(
+        x=steps, y=_floor(rf_losses), name="random features (output layer trained)", mode="lines",
+        line=dict(color=COLORS["rf"], width=3), customdata=_arr(rf_losses),
+        hovertemplate="step %{x}<br>RF error %{customdata:.4g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=steps, y=_floor(neuron_losses), name="single neuron (gradient descent)", mode="lines",
+        line=dict(color=COLORS["neuron"], width=3), customdata=_arr(neuron_losses),
+        hovertemplate="step %{x}<br>neuron error %{customdata:.4g}<extra></extra>"))
+    best = [] if rf_best is None else [float(rf_best)]
+    fig.add_trace(go.Scatter(
+        x=[0, max(float(steps.max()) if steps.size else 1.0, 1.0)] if best else [], y=best * 2,
+        name="best possible with these features", mode="lines",
+        line=dict(color=COLORS["rf"], width=1.5, dash="dash"),
+        hovertemplate="RF best possible %{y:.4g}<extra></extra>"))
+    fig.update_yaxes(range=[-10.5, 0.3])
+    return fig
+
+
+def plot_width_curve(widths, errors, *, d, current_width=None, current_error=None, staircase=None,
+                     constrained_error=None, magnitude_budget=None, title=None) -> go.Figure:
+    """Exact RF error against width (log-log) with the Hermite staircase and the current width.
+
+    ``staircase = (step_widths, levels)`` from :func:`rfexplore.gaussian.relu_staircase`.
+    """
+    fig = _fig(title or f"Random features: error vs width (d = {d})", "width r (number of random features)",
+               "relative error", xlog=True, ylog=True)
+    widths, errors = _arr(widths), _arr(errors)
+    fig.add_trace(go.Scatter(
+        x=widths, y=_floor(errors), name="RF error (exact, best output weights)", mode="lines",
+        line=dict(color=COLORS["rf"], width=3), customdata=errors,
+        hovertemplate="width %{x}<br>error %{customdata:.4g}<extra></extra>"))
+    sx, sy = _staircase_xy(staircase, widths)
+    fig.add_trace(go.Scatter(
+        x=sx, y=sy, name="plateaus predicted by the Hermite spectrum", mode="lines",
+        line=dict(color=COLORS["theory"], width=1.5, dash="dot", shape="hv"),
+        hovertemplate="width ≥ %{x}<br>predicted plateau %{y:.4g}<extra></extra>"))
+    cx = [] if current_width is None else [float(current_width)]
+    cy = [] if current_error is None else [float(current_error)]
+    fig.add_trace(go.Scatter(
+        x=cx, y=cy, name="current width", mode="markers",
+        marker=dict(color=COLORS["rf"], size=13, line=dict(color="black", width=1.5)),
+        hovertemplate="width %{x}<br>error %{y:.4g}<extra></extra>"))
+    ky = [] if constrained_error is None else [float(constrained_error)]
+    fig.add_trace(go.Scatter(
+        x=cx if ky else [], y=ky,
+        name="with magnitude budget" + ("" if magnitude_budget is None else f" M = {magnitude_budget:.3g}"),
+        mode="markers", marker=dict(color=COLORS["budget"], size=12, symbol="diamond",
+                                    line=dict(color="black", width=1)),
+        hovertemplate="width %{x}<br>error with budget %{y:.4g}<extra></extra>"))
+    fig.update_yaxes(range=[-3, 0.1])
+    if widths.size:
+        fig.update_xaxes(range=[0, np.log10(widths.max()) + 0.05])
+    return fig
+
+
+def _staircase_xy(staircase, widths):
+    if staircase is None or not len(widths):
+        return [], []
+    sw, levels = (_arr(a) for a in staircase)
+    keep = sw <= widths.max()
+    xs = list(sw[keep]) + [float(widths.max())]
+    ys = list(levels[keep]) + [float(levels[keep][-1])] if keep.any() else []
+    return (xs, ys) if ys else ([], [])
+
+
+def plot_magnitudes(widths, magnitudes, *, budget=None, current_width=None, current_magnitude=None,
+                    title=None) -> go.Figure:
+    """The paper's weight measure ``r * max|u_i|`` of the best fit against width (log-log)."""
+    fig = _fig(title or "Size of the output weights the best fit needs", "width r",
+               "r · max |uᵢ|", xlog=True, ylog=True, height=300)
+    widths = _arr(widths)
+    fig.add_trace(go.Scatter(
+        x=widths, y=_floor(magnitudes), name="best fit r·max|uᵢ|", mode="lines+markers",
+        line=dict(color=COLORS["rf"], width=2.5), marker=dict(size=5),
+        hovertemplate="width %{x}<br>r·max|u| %{y:.4g}<extra></extra>"))
+    bx = [float(widths.min()), float(widths.max())] if (budget is not None and widths.size) else []
+    fig.add_trace(go.Scatter(
+        x=bx, y=[float(budget)] * len(bx) if bx else [], name="magnitude budget M", mode="lines",
+        line=dict(color=COLORS["budget"], width=2, dash="dash"),
+        hovertemplate="budget M = %{y:.4g}<extra></extra>"))
+    cx = [] if current_width is None else [float(current_width)]
+    cy = [] if current_magnitude is None else [float(current_magnitude)]
+    fig.add_trace(go.Scatter(
+        x=cx, y=cy, name="current width", mode="markers",
+        marker=dict(color=COLORS["rf"], size=12, line=dict(color="black", width=1.5)),
+        hovertemplate="width %{x}<br>r·max|u| %{y:.4g}<extra></extra>"))
+    return fig
+
+
+def plot_trajectory(steps, distances, angles, *, title=None) -> go.Figure:
+    """The neuron's weights during training: distance ``|w - w*|`` and angle to ``w*`` (degrees)."""
+    fig = _fig(title or "The neuron's weight vector approaches w*", "training step", "", height=300)
+    steps = _arr(steps)
+    fig.add_trace(go.Scatter(
+        x=steps, y=_arr(distances), name="distance |w − w*|", mode="lines",
+        line=dict(color=COLORS["neuron"], width=2.5),
+        hovertemplate="step %{x}<br>|w − w*| = %{y:.4g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=steps, y=np.degrees(_arr(angles)), name="angle to w* (degrees)", mode="lines", yaxis="y2",
+        line=dict(color=COLORS["accent"], width=2.5, dash="dash"),
+        hovertemplate="step %{x}<br>angle %{y:.3g}°<extra></extra>"))
+    fig.update_layout(yaxis=dict(title_text="distance |w − w*|", rangemode="tozero"),
+                      yaxis2=dict(title_text="angle (degrees)", overlaying="y", side="right",
+                                  rangemode="tozero", showgrid=False))
+    fig.update_layout(margin=dict(r=60))
+    return fig
+
+
+def plot_error_vs_d(ds, errors_by_width: dict, *, title=None) -> go.Figure:
+    """RF error against input dimension ``d``, one line per fixed width (``{width: errors}``)."""
+    fig = _fig(title or "At a fixed width, random features get worse as d grows", "input dimension d",
+               "relative error", xlog=True, ylog=True)
+    palette = [COLORS["rf"], COLORS["accent"], COLORS["network"], COLORS["light"], COLORS["budget"]]
+    for i, (width, errs) in enumerate(errors_by_width.items()):
+        fig.add_trace(go.Scatter(
+            x=_arr(ds), y=_floor(errs), name=f"width r = {width}", mode="lines+markers",
+            line=dict(color=palette[i % len(palette)], width=2.5),
+            hovertemplate="d = %{x}<br>error %{y:.4g}<extra>" + f"r = {width}" + "</extra>"))
+    return fig
