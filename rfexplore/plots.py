@@ -95,7 +95,7 @@ def plot_training(steps, rf_losses, neuron_losses, *, rf_best=None, title=None) 
 
 
 def plot_width_curve(widths, errors, *, d, current_width=None, current_error=None, staircase=None,
-                     constrained_error=None, magnitude_budget=None, title=None) -> go.Figure:
+                     constrained_error=None, title=None) -> go.Figure:
     """Exact RF error against width (log-log) with the Hermite staircase and the current width.
 
     ``staircase = (step_widths, levels)`` from :func:`rfexplore.gaussian.relu_staircase`.
@@ -121,7 +121,7 @@ def plot_width_curve(widths, errors, *, d, current_width=None, current_error=Non
     ky = [] if constrained_error is None else [float(constrained_error)]
     fig.add_trace(go.Scatter(
         x=cx if ky else [], y=ky,
-        name="with magnitude budget" + ("" if magnitude_budget is None else f" M = {magnitude_budget:.3g}"),
+        name="with magnitude budget M",
         mode="markers", marker=dict(color=COLORS["budget"], size=12, symbol="diamond",
                                     line=dict(color="black", width=1)),
         hovertemplate="width %{x}<br>error with budget %{y:.4g}<extra></extra>"))
