@@ -1,0 +1,105 @@
+# rfexplore. The two commands a newcomer needs:
+#   make lab    create/update .venv, then open JupyterLab on notebooks/
+#   make test   create/update .venv, then run every test (lint, unit + doctests, notebooks, browser)
+# `make help` lists the rest.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+# Re-made whenever pyproject.toml changes, so a new dependency is installed on the next command.
+STAMP := $(VENV)/.rfexplore-installed
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+APP_NOTEBOOK := notebooks/00_tour.ipynb
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv lab test test-lint test-unit test-notebooks test-browser app html bench strip clean distclean
+
+help:
+	@echo "make lab        open JupyterLab on notebooks/ (creates .venv first)"
+	@echo "make test       run every test: ruff, unit tests + doctests, nbval over notebooks, browser tests"
+	@echo "                (one layer: make test-lint | test-unit | test-notebooks | test-browser)"
+	@echo "make app        serve $(APP_NOTEBOOK) as a standalone page (Voila, http://localhost:8866)"
+	@echo "make html       execute every notebook and render it to static HTML in _build/html/"
+	@echo "make bench      run benchmarks/*.py"
+	@echo "make strip      remove outputs and widget state from notebooks before committing"
+	@echo "make clean      remove build outputs and caches (make distclean also removes .venv)"
+
+venv: $(STAMP)
+
+# torch goes in first, CPU build, so that `pip install -e .[dev]` never pulls the multi-GB CUDA build:
+# 1. a local CPU wheel from pip's find-links (CI machines), then its small dependencies from PyPI;
+# 2. otherwise PyTorch's CPU index; 3. otherwise plain PyPI (macOS wheels are CPU-only anyway).
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	if ! $(PY) -m pip show --quiet torch >/dev/null 2>&1; then \
+	  if $(PY) -m pip install --quiet --no-index --no-deps torch 2>/dev/null; then \
+	    $(PY) -m pip install --quiet "torch==$$($(PY) -m pip show torch | sed -n 's/^Version: //p')"; \
+	  else \
+	    $(PY) -m pip install --quiet torch --index-url $(TORCH_CPU_INDEX) --extra-index-url https://pypi.org/simple \
+	      || $(PY) -m pip install --quiet torch; \
+	  fi; \
+	fi
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PY) -c 'import torch, rfexplore; print("torch", torch.__version__, "| rfexplore", rfexplore.__version__)'
+	touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+
+# -k: every layer runs even when an earlier one fails; the exit status still reports the failure.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -k test-lint test-unit test-notebooks test-browser
+
+test-lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test-unit: $(STAMP)
+	$(PYTEST) tests rfexplore --ignore=tests/browser --timeout=900 -q -rs
+
+# --nbval-lax: cells marked `# NBVAL_CHECK_OUTPUT` are compared, every other cell is only executed.
+# CI=1 lets notebooks shrink their sizes (never skip the idea).
+test-notebooks: $(STAMP)
+	CI=1 $(PYTEST) --nbval-lax --nbval-current-env --nbval-cell-timeout=600 notebooks -q -rs
+
+# Headless Debian chromium through Playwright; skipped, with the reason printed, where it is missing.
+test-browser: $(STAMP)
+	CI=1 $(PYTEST) tests/browser --timeout=900 -v -rs
+
+app: $(STAMP)
+	$(BIN)/voila $(APP_NOTEBOOK) --port=8866 --no-browser
+
+html: $(STAMP)
+	mkdir -p _build/html
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 \
+	  --output-dir _build/html $(NOTEBOOKS)
+	@echo "open _build/html/*.html (no kernel needed)"
+
+bench: $(STAMP)
+	for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
+
+# Clears outputs, execution counts and notebook-level metadata (widget state) except kernelspec/language_info.
+strip: $(STAMP)
+	$(BIN)/jupyter nbconvert --clear-output --inplace \
+	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_cell_metadata=False \
+	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec \
+	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=language_info \
+	  $(NOTEBOOKS) $(wildcard tests/browser/fixtures/*.ipynb)
+
+clean:
+	rm -rf _build artifacts .pytest_cache .ruff_cache build *.egg-info
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print \
+	  | xargs rm -rf
+
+distclean: clean
+	rm -rf $(VENV)
