@@ -1,0 +1,69 @@
+"""Execute and strip the notebooks so git holds no widget state and no bulky output.
+
+    python .ci/notebooks.py refresh notebooks/00_tour.ipynb ...   # execute (CI=1), then strip
+    python .ci/notebooks.py strip notebooks/*.ipynb               # strip only
+    python .ci/notebooks.py check notebooks/*.ipynb               # fail if anything would be stripped
+
+Stripping keeps only the text (stream) outputs of cells marked ``# NBVAL_CHECK_OUTPUT`` — the
+reference numbers nbval compares against — and removes every other output, execution counts and
+widget-state metadata (which would otherwise carry ~5 MB of plotly.js).
+"""
+
+import os
+import sys
+
+import nbformat
+
+MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def strip(nb):
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+            continue
+        cell.execution_count = None
+        keep = cell.source.lstrip().startswith(MARK)
+        cell.outputs = [o for o in cell.outputs if keep and o.output_type == "stream" and o.name == "stdout"]
+        for o in cell.outputs:
+            o.pop("metadata", None)
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k in ("tags", "jupyter", "collapsed")}
+    nb.metadata.pop("widgets", None)
+    nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
+    return nb
+
+
+def execute(path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ.setdefault("CI", "1")
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+    return nb
+
+
+def main(argv):
+    cmd, paths = argv[0], argv[1:]
+    bad = []
+    for path in paths:
+        if cmd == "refresh":
+            nb = strip(execute(path))
+        else:
+            nb = nbformat.read(path, as_version=4)
+            before = nbformat.writes(nb)
+            nb = strip(nb)
+            if cmd == "check":
+                if nbformat.writes(nb) != before:
+                    bad.append(path)
+                continue
+        nbformat.write(nb, path)
+        print(f"{cmd}: {path} ({os.path.getsize(path)} bytes)")
+    if bad:
+        sys.exit("notebooks with outputs or widget state to strip (run: python .ci/notebooks.py strip ...): "
+                 + ", ".join(bad))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,709 @@
+"""ipywidgets dashboards: controls -> computation -> result -> figure.
+
+Each dashboard owns one validated, exportable configuration (a frozen dataclass), builds its
+figures once and updates them in place inside ``batch_update``. Where plotly's ``FigureWidget``
+cannot render (no ``anywidget``, Colab, hosts that block custom widgets) it redraws static
+figures in an ``Output`` instead; :func:`doctor` says which path will be used.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import importlib
+import io
+import json
+import math
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass, fields, replace
+from urllib.parse import parse_qsl, urlencode
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+from IPython.display import display
+
+from . import plots
+from .features import sample_features
+from .fit import fit_nested
+from .gaussian import relu_staircase
+from .targets import ReluTarget
+from .train import train_neuron, train_rf
+
+__all__ = ["Explorer", "TourConfig", "TourDashboard", "doctor", "figure_backend", "tour"]
+
+
+# --------------------------------------------------------------------------- rendering backend
+
+
+def figure_backend() -> tuple[str, str]:
+    """``("widget" | "static", reason)``: how dashboards will draw figures in this environment."""
+    if os.environ.get("RFEXPLORE_STATIC"):
+        return "static", "RFEXPLORE_STATIC is set"
+    if "google.colab" in sys.modules:
+        return "static", "Colab does not load plotly's FigureWidget; figures are redrawn as static plots"
+    try:
+        importlib.import_module("anywidget")
+    except ImportError:
+        return "static", "anywidget is not installed (plotly's FigureWidget needs it)"
+    return "widget", "plotly FigureWidget (live updates in place)"
+
+
+def doctor() -> None:
+    """Print versions of the packages rfexplore relies on and which figure backend will be used."""
+    print(f"python       {platform.python_version()} ({sys.executable})")
+    for name in ("numpy", "scipy", "torch", "plotly", "anywidget", "ipywidgets", "jupyterlab", "voila",
+                 "notebook"):
+        try:
+            mod = importlib.import_module(name)
+            ver = getattr(mod, "__version__", "?")
+        except ImportError:
+            ver = "not installed"
+        print(f"{name:<12} {ver}")
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        print(f"torch device {'cuda: ' + torch.cuda.get_device_name(0) if cuda else 'cpu only'}")
+    except ImportError:
+        pass
+    kind, why = figure_backend()
+    print(f"figures      {kind}: {why}")
+
+
+class _FigureSlot:
+    """One figure on screen: a FigureWidget updated in place, or a static figure redrawn in an Output."""
+
+    def __init__(self, fig: go.Figure, static: bool):
+        self.static = static
+        if static:
+            self.fig = fig
+            self.widget = widgets.Output(layout=widgets.Layout(min_height=f"{fig.layout.height or 380}px"))
+            self.redraw()
+        else:
+            self.fig = go.FigureWidget(fig)
+            self.widget = self.fig
+
+    def sync(self, new: go.Figure) -> None:
+        """Copy data and layout of a freshly built figure into the one on screen (in place when the
+        traces are the same kinds in the same order, else by replacing them)."""
+        same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
+        with self.fig.batch_update():
+            if same:
+                for tr, nt in zip(self.fig.data, new.data):
+                    tr.update(nt.to_plotly_json())
+            self.fig.layout.update(new.layout.to_plotly_json(), overwrite=True)
+        if not same:
+            self.fig.data = ()
+            self.fig.add_traces(list(new.data))
+        self.redraw()
+
+    def set_xy(self, name: str, x, y, **extra) -> None:
+        with self.fig.batch_update():
+            self.fig.data[plots.trace_index(self.fig, name)].update(x=x, y=y, **extra)
+
+    def redraw(self) -> None:
+        if self.static:
+            with self.widget:
+                self.widget.clear_output(wait=True)
+                display(go.Figure(self.fig))
+
+
+# --------------------------------------------------------------------------- a generic explorer
+
+
+class Explorer:
+    """A small dashboard: named controls -> ``compute(**values)`` -> ``figures(result)`` on screen.
+
+    Every notebook's dashboard is one of these (see the ``*_dashboard`` functions below): the
+    controls only wire, ``compute`` calls the package's mathematics, ``figures`` calls
+    :mod:`rfexplore.plots`. Invalid values (a ``ValueError``/``TypeError`` from ``compute``) are
+    shown in red and the last good picture stays on screen.
+
+    Parameters
+    ----------
+    controls : dict of name -> ipywidgets value widget
+    compute : callable(**values) -> result
+    figures : callable(result) -> list of go.Figure (same number every time)
+    readout : callable(result) -> str (HTML), optional
+    title : str, optional (HTML shown above the controls)
+    static : bool, optional — force static figures; default from :func:`figure_backend`
+    """
+
+    def __init__(self, controls: dict, compute, figures, *, readout=None, title=None, static=None,
+                 columns: int = 2):
+        self.controls, self._compute, self._figures, self._readout = dict(controls), compute, figures, readout
+        self.static = figure_backend()[0] == "static" if static is None else bool(static)
+        self.status = widgets.HTML()
+        self.readout = widgets.HTML()
+        self.values = {k: w.value for k, w in self.controls.items()}
+        self.result = compute(**self.values)           # the first picture must be valid
+        self.slots = [_FigureSlot(f, self.static) for f in figures(self.result)]
+        self._show_readout()
+        self._muted = False
+        for name, w in self.controls.items():
+            w.observe(lambda ch, name=name: self._on_control(name, ch["new"]), names="value")
+        head = [widgets.HTML(title)] if title else []
+        box = widgets.GridBox([s.widget for s in self.slots], layout=widgets.Layout(
+            grid_template_columns=f"repeat({min(columns, len(self.slots))}, minmax(400px, 1fr))"))
+        self.widget = widgets.VBox(head + [widgets.HBox([widgets.VBox(list(self.controls.values())),
+                                                         widgets.VBox([self.readout, self.status])]), box])
+
+    def set(self, **values) -> bool:
+        """Recompute with some values changed; False (and a visible message) if they are invalid."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise KeyError(f"unknown control(s) {sorted(unknown)}; controls are {sorted(self.controls)}")
+        new = {**self.values, **values}
+        try:
+            result = self._compute(**new)
+        except (ValueError, TypeError, MemoryError) as exc:
+            self.status.value = f'<div style="color:#b00020;font-weight:600">⚠ {_html_escape(str(exc))}</div>'
+            self._sync_controls()
+            return False
+        self.status.value = ""
+        self.values, self.result = new, result
+        self._sync_controls()
+        for slot, fig in zip(self.slots, self._figures(result)):
+            slot.sync(fig)
+        self._show_readout()
+        return True
+
+    def _on_control(self, name, value):
+        if not self._muted:
+            self.set(**{name: value})
+
+    def _sync_controls(self):
+        self._muted = True
+        try:
+            for name, w in self.controls.items():
+                if w.value != self.values[name]:
+                    w.value = self.values[name]
+        finally:
+            self._muted = False
+
+    def _show_readout(self):
+        if self._readout is not None:
+            self.readout.value = self._readout(self.result)
+
+    @property
+    def figures(self):
+        return [s.fig for s in self.slots]
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+# --------------------------------------------------------------------------- the tour's configuration
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_real(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True)
+class TourConfig:
+    """Everything that determines the headline dashboard's picture (exportable, restorable)."""
+
+    d: int = 40
+    width: int = 300
+    magnitude: float | None = None      # budget M on r * max|u_i|; None: no limit
+    target_norm: float = 1.0
+    lr: float = 1.0
+    steps: int = 200
+    seed: int = 0
+    symmetric: bool = True
+
+    D_RANGE = (2, 200)
+    STEPS_RANGE = (1, 5000)
+
+    def validated(self, pool_size: int) -> TourConfig:
+        """Return ``self`` or raise ``ValueError`` naming the parameter, the rule and the value."""
+        def bad(name, rule):
+            raise ValueError(f"{name} must be {rule}, got {getattr(self, name)!r}")
+
+        lo, hi = self.D_RANGE
+        if not _is_int(self.d) or not lo <= self.d <= hi:
+            bad("d", f"an integer from {lo} to {hi}")
+        if not _is_int(self.width) or not 1 <= self.width <= pool_size:
+            bad("width", f"an integer from 1 to the pool size {pool_size}")
+        if self.magnitude is not None and (not _is_real(self.magnitude) or not math.isfinite(self.magnitude)
+                                           or self.magnitude <= 0):
+            bad("magnitude", "a finite positive number or None (no limit)")
+        if not _is_real(self.target_norm) or not math.isfinite(self.target_norm) or not 0 < self.target_norm <= 1e3:
+            bad("target_norm", "a number in (0, 1000]")
+        if not _is_real(self.lr) or not math.isfinite(self.lr) or not 0 < self.lr <= 10:
+            bad("lr", "a number in (0, 10]")
+        lo, hi = self.STEPS_RANGE
+        if not _is_int(self.steps) or not lo <= self.steps <= hi:
+            bad("steps", f"an integer from {lo} to {hi}")
+        if not _is_int(self.seed) or self.seed < 0:
+            bad("seed", "a non-negative integer")
+        if not isinstance(self.symmetric, (bool, np.bool_)):
+            bad("symmetric", "true or false")
+        return self
+
+    # -- export / restore
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TourConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"configuration is not valid JSON: {exc.msg} at position {exc.pos}") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"configuration must be a JSON object, got {type(data).__name__}")
+        return cls._from_mapping(data)
+
+    _QUERY = {"d": "d", "r": "width", "M": "magnitude", "norm": "target_norm", "lr": "lr", "steps": "steps",
+              "seed": "seed", "pairs": "symmetric"}
+
+    def to_query(self) -> str:
+        """A short query string, e.g. ``d=40&r=300&M=none&norm=1&lr=1&steps=200&seed=0&pairs=1``."""
+        inv = {v: k for k, v in self._QUERY.items()}
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            out[inv[f.name]] = "none" if v is None else (int(v) if isinstance(v, bool) else f"{v:g}"
+                                                          if isinstance(v, float) else v)
+        return urlencode(out)
+
+    @classmethod
+    def from_query(cls, query: str) -> TourConfig:
+        data = {}
+        for key, raw in parse_qsl(query.lstrip("?"), keep_blank_values=True):
+            if key not in cls._QUERY:
+                raise ValueError(f"unknown parameter {key!r} in the query; known: {', '.join(cls._QUERY)}")
+            name = cls._QUERY[key]
+            data[name] = _parse_value(name, raw)
+        return cls._from_mapping(data)
+
+    @classmethod
+    def _from_mapping(cls, data: dict) -> TourConfig:
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown configuration key(s) {unknown}; known: {sorted(names)}")
+        return cls(**data)
+
+
+def _parse_value(name, raw):
+    if name == "magnitude" and raw.lower() in ("none", "inf", ""):
+        return None
+    if name == "symmetric":
+        if raw.lower() in ("1", "true", "yes"):
+            return True
+        if raw.lower() in ("0", "false", "no"):
+            return False
+        raise ValueError(f"pairs must be 0 or 1, got {raw!r}")
+    try:
+        return int(raw) if name in ("d", "width", "steps", "seed") else float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+# --------------------------------------------------------------------------- the headline dashboard
+
+
+def _log_grid(n_max: int, points: int = 40) -> np.ndarray:
+    return np.unique(np.round(np.logspace(0, math.log10(n_max), points)).astype(int))
+
+
+class TourDashboard:
+    """Vary d, width and the weight-magnitude budget; watch RF error plateau while a neuron learns.
+
+    Parameters
+    ----------
+    config : TourConfig, optional
+    pool_size : int
+        Largest width on offer; one pool of this many random features (and one Cholesky
+        factorization) gives the exact RF error at every width, so the width slider is instant.
+    static : bool, optional
+        Force static figures (``True``) or FigureWidgets (``False``); default from :func:`figure_backend`.
+    """
+
+    def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None):
+        self.pool_size = int(pool_size)
+        self.config = (config or TourConfig()).validated(self.pool_size)
+        self.static = figure_backend()[0] == "static" if static is None else bool(static)
+        self._syncing = False
+        self._history = None
+        self._build_controls()
+        self._compute_pool()
+        self._compute_width()
+        self._build_figures()
+        self._sync_widgets()
+        self._update_readout()
+        self.widget = self._layout()
+
+    # ---------------------------------------------------------------- computation
+    def _target(self):
+        return ReluTarget(norm=float(self.config.target_norm))
+
+    def _compute_pool(self):
+        c = self.config
+        pool = sample_features(c.d, self.pool_size, symmetric=bool(c.symmetric), seed=c.seed)
+        self.nested = fit_nested(pool, self._target())
+        self.errors = self.nested.relative_errors()
+        self.grid = _log_grid(self.pool_size)
+        self.grid_magnitudes = np.array([self.nested.fit(int(m)).magnitude for m in self.grid])
+        self.staircase = relu_staircase(c.d)
+
+    def _retarget(self):
+        self.nested = self.nested.retarget(self._target())
+        self.errors = self.nested.relative_errors()
+        self.grid_magnitudes = np.array([self.nested.fit(int(m)).magnitude for m in self.grid])
+
+    def _compute_width(self):
+        c = self.config
+        self.best = self.nested.fit(c.width)
+        self.constrained = None if c.magnitude is None else self.nested.fit(c.width, magnitude=c.magnitude)
+
+    def plateau(self) -> float:
+        """The Hermite plateau predicted for the current width (DESIGN 2.5)."""
+        sw, levels = self.staircase
+        passed = sw <= self.config.width
+        return float(levels[passed][-1]) if passed.any() else 1.0
+
+    def _ensure_history(self):
+        if self._history is None:
+            c = self.config
+            m = c.width
+            neuron = train_neuron(c.d, steps=c.steps, lr=c.lr, seed=c.seed, target=self._target())
+            rf = train_rf(self.nested.pool.head(m), self._target(), steps=c.steps, magnitude=c.magnitude)
+            self._history = (neuron, rf)
+        return self._history
+
+    # ---------------------------------------------------------------- public state
+    def set_config(self, config: TourConfig | None = None, **changes) -> bool:
+        """Apply a configuration (or changes to the current one). Returns False and shows the reason
+        if it is invalid; the last good state stays on screen."""
+        try:
+            new = replace(config or self.config, **changes).validated(self.pool_size)
+        except (ValueError, TypeError) as exc:
+            self._show_error(str(exc))
+            self._sync_widgets()
+            return False
+        old, self.config = self.config, new
+        self._clear_error()
+        pool_changed = (old.d, old.seed, old.symmetric) != (new.d, new.seed, new.symmetric)
+        if pool_changed:
+            self._compute_pool()
+        elif old.target_norm != new.target_norm:
+            self._retarget()
+        self._compute_width()
+        training_keys = ("d", "width", "magnitude", "target_norm", "lr", "steps", "seed", "symmetric")
+        if any(getattr(old, k) != getattr(new, k) for k in training_keys):
+            self._history = None
+        self._sync_widgets()
+        if pool_changed or old.target_norm != new.target_norm:
+            self._redraw_all()
+        else:
+            self._redraw_width()
+        self._redraw_training()
+        self._update_readout()
+        return True
+
+    def load(self, text: str) -> bool:
+        """Restore from a JSON object or a query string (as produced by the export)."""
+        text = text.strip()
+        try:
+            cfg = TourConfig.from_json(text) if text.startswith("{") else TourConfig.from_query(text)
+        except (ValueError, TypeError) as exc:
+            self._show_error(str(exc))
+            return False
+        return self.set_config(cfg)
+
+    @property
+    def step(self) -> int:
+        return int(self.play.value)
+
+    def run(self) -> None:
+        """Run the training animation to the end (what Play does, without the frontend timer)."""
+        self.play.value = self.config.steps
+
+    def reset(self) -> None:
+        self.play.value = 0
+
+    def numbers(self) -> dict:
+        """The readout values as plain numbers (for tests, notebooks and export)."""
+        c = self.config
+        out = {
+            "d": c.d, "width": c.width, "rf_error": float(self.errors[c.width - 1]), "plateau": self.plateau(),
+            "magnitude": self.best.magnitude, "rf_error_with_budget":
+                None if self.constrained is None else self.constrained.relative_error,
+            "step": self.step, "jitter": self.nested.jitter,
+        }
+        if self.step > 0:
+            neuron, rf = self._ensure_history()
+            out["neuron_error"] = float(neuron.losses[self.step])
+            out["rf_training_error"] = float(rf.losses[self.step])
+        return out
+
+    # ---------------------------------------------------------------- widgets
+    def _build_controls(self):
+        c, s = self.config, {"description_width": "150px"}
+        lay = widgets.Layout(width="430px")
+        self.w_d = widgets.IntSlider(value=c.d, min=TourConfig.D_RANGE[0], max=TourConfig.D_RANGE[1],
+                                     description="input dimension d", continuous_update=False, style=s, layout=lay)
+        self.w_width = widgets.FloatLogSlider(value=c.width, base=10, min=0, max=math.log10(self.pool_size),
+                                              step=0.01, description="width r", readout_format=".0f",
+                                              continuous_update=True, style=s, layout=lay)
+        self.w_limit = widgets.Checkbox(value=c.magnitude is not None, description="limit weight magnitude",
+                                        indent=False, layout=widgets.Layout(width="200px"))
+        self.w_mag = widgets.FloatLogSlider(value=c.magnitude or 10.0, base=10, min=-1, max=4, step=0.05,
+                                            description="budget M = r·max|uᵢ|", readout_format=".3g",
+                                            continuous_update=False, style=s, layout=lay)
+        self.w_norm = widgets.FloatLogSlider(value=c.target_norm, base=10, min=-1, max=2, step=0.05,
+                                             description="target norm |w*|", readout_format=".3g",
+                                             continuous_update=False, style=s, layout=lay)
+        self.w_lr = widgets.FloatLogSlider(value=c.lr, base=10, min=-2, max=1, step=0.05,
+                                           description="learning rate", readout_format=".3g",
+                                           continuous_update=False, style=s, layout=lay)
+        self.w_seed = widgets.IntText(value=c.seed, description="seed", style=s,
+                                      layout=widgets.Layout(width="230px"))
+        self.w_pairs = widgets.Checkbox(value=c.symmetric, description="sign-symmetric pairs (w, −w)",
+                                        indent=False)
+        self.play = widgets.Play(value=0, min=0, max=c.steps, step=max(1, c.steps // 100), interval=40,
+                                 description="Play", show_repeat=False)
+        self.w_step = widgets.Button(description="Step", tooltip="advance the training by a few steps",
+                                     layout=widgets.Layout(width="70px"))
+        self.w_reset = widgets.Button(description="Reset", tooltip="replay from step 0 with the same seed",
+                                      layout=widgets.Layout(width="70px"))
+        self.readout = widgets.HTML()
+        self.status = widgets.HTML()
+        self.w_config = widgets.Text(placeholder="paste a configuration (JSON or query string)",
+                                     description="configuration", style=s, layout=widgets.Layout(width="560px"))
+        self.w_load = widgets.Button(description="Load", layout=widgets.Layout(width="70px"))
+        self.w_export = widgets.Button(description="Prepare downloads", layout=widgets.Layout(width="160px"))
+        self.downloads = widgets.HTML()
+
+        for w, name in ((self.w_d, "d"), (self.w_width, "width"), (self.w_norm, "target_norm"),
+                        (self.w_lr, "lr"), (self.w_seed, "seed"), (self.w_pairs, "symmetric")):
+            w.observe(lambda ch, name=name: self._on_widget(name, ch["new"]), names="value")
+        self.w_limit.observe(lambda ch: self._on_magnitude(), names="value")
+        self.w_mag.observe(lambda ch: self._on_magnitude(), names="value")
+        self.play.observe(lambda ch: self._on_step(), names="value")
+        self.w_step.on_click(lambda _: self._advance())
+        self.w_reset.on_click(lambda _: self.reset())
+        self.w_load.on_click(lambda _: self.load(self.w_config.value))
+        self.w_export.on_click(lambda _: self.prepare_downloads())
+
+    def _on_widget(self, name, value):
+        if self._syncing:
+            return
+        if name == "width":
+            value = int(round(value))
+        self.set_config(**{name: value})
+
+    def _on_magnitude(self):
+        if not self._syncing:
+            self.set_config(magnitude=float(self.w_mag.value) if self.w_limit.value else None)
+
+    def _advance(self):
+        self.play.value = min(self.config.steps, self.play.value + max(1, self.config.steps // 20))
+
+    def _sync_widgets(self):
+        c = self._syncing
+        self._syncing = True
+        try:
+            cfg = self.config
+            self.w_d.value, self.w_width.value = cfg.d, cfg.width
+            self.w_limit.value = cfg.magnitude is not None
+            if cfg.magnitude is not None:
+                self.w_mag.value = cfg.magnitude
+            self.w_mag.disabled = cfg.magnitude is None
+            self.w_norm.value, self.w_lr.value = cfg.target_norm, cfg.lr
+            self.w_seed.value, self.w_pairs.value = cfg.seed, cfg.symmetric
+            if self.play.max != cfg.steps:
+                self.play.max = cfg.steps
+                self.play.step = max(1, cfg.steps // 100)
+            if self._history is None and self.play.value:
+                self.play.value = 0
+        finally:
+            self._syncing = c
+
+    def _show_error(self, msg):
+        self.status.value = f'<div style="color:#b00020;font-weight:600">⚠ {_html_escape(msg)}</div>'
+
+    def _clear_error(self):
+        self.status.value = ""
+
+    # ---------------------------------------------------------------- figures
+    def _width_figure(self):
+        c = self.config
+        return plots.plot_width_curve(
+            np.arange(1, self.pool_size + 1), self.errors, d=c.d, current_width=c.width,
+            current_error=self.errors[c.width - 1], staircase=self.staircase,
+            constrained_error=None if self.constrained is None else self.constrained.relative_error)
+
+    def _magnitude_figure(self):
+        c = self.config
+        return plots.plot_magnitudes(self.grid, self.grid_magnitudes, budget=c.magnitude, current_width=c.width,
+                                     current_magnitude=self.best.magnitude)
+
+    def _training_data(self):
+        t = self.step
+        if t == 0:
+            return dict(steps=[], rf=[], neuron=[], dist=[], ang=[])
+        neuron, rf = self._ensure_history()
+        s = np.arange(t + 1)
+        return dict(steps=s, rf=rf.losses[: t + 1], neuron=neuron.losses[: t + 1],
+                    dist=neuron.distances[: t + 1], ang=neuron.angles[: t + 1])
+
+    def _rf_limit(self):
+        return self.best.relative_error if self.constrained is None else self.constrained.relative_error
+
+    def _build_figures(self):
+        c = self.config
+        tr = plots.plot_training([], [], [], rf_best=self._rf_limit())
+        tr.update_xaxes(range=[0, c.steps])
+        self.fig_train = _FigureSlot(tr, self.static)
+        self.fig_width = _FigureSlot(self._width_figure(), self.static)
+        self.fig_mag = _FigureSlot(self._magnitude_figure(), self.static)
+        traj = plots.plot_trajectory([], [], [])
+        traj.update_xaxes(range=[0, c.steps])
+        self.fig_traj = _FigureSlot(traj, self.static)
+
+    def _redraw_all(self):
+        self.fig_width.sync(self._width_figure())
+        self.fig_mag.sync(self._magnitude_figure())
+
+    def _redraw_width(self):
+        c = self.config
+        with self.fig_width.fig.batch_update():
+            self.fig_width.set_xy("current width", [c.width], [self.errors[c.width - 1]])
+            self.fig_width.set_xy("with magnitude budget M", [c.width] if self.constrained else [],
+                                  [self.constrained.relative_error] if self.constrained else [])
+        self.fig_width.redraw()
+        with self.fig_mag.fig.batch_update():
+            self.fig_mag.set_xy("current width", [c.width], [self.best.magnitude])
+            bx = [1.0, float(self.pool_size)] if c.magnitude is not None else []
+            self.fig_mag.set_xy("magnitude budget M", bx, [c.magnitude] * len(bx))
+        self.fig_mag.redraw()
+
+    def _redraw_training(self):
+        c, data = self.config, self._training_data()
+        lim = self._rf_limit()
+        with self.fig_train.fig.batch_update():
+            self.fig_train.set_xy("random features (output layer trained)", data["steps"], _floor(data["rf"]),
+                                  customdata=data["rf"])
+            self.fig_train.set_xy("single neuron (gradient descent)", data["steps"], _floor(data["neuron"]),
+                                  customdata=data["neuron"])
+            self.fig_train.set_xy("best possible with these features", [0, c.steps], [lim, lim])
+            self.fig_train.fig.layout.xaxis.range = [0, c.steps]
+        self.fig_train.redraw()
+        with self.fig_traj.fig.batch_update():
+            self.fig_traj.set_xy("distance |w − w*|", data["steps"], data["dist"])
+            self.fig_traj.set_xy("angle to w* (degrees)", data["steps"], np.degrees(np.asarray(data["ang"])))
+            self.fig_traj.fig.layout.xaxis.range = [0, c.steps]
+        self.fig_traj.redraw()
+
+    def _on_step(self):
+        self._redraw_training()
+        self._update_readout()
+
+    def _update_readout(self):
+        n = self.numbers()
+        c = self.config
+        rel = n["rf_error"]
+        ey2 = self.nested.kss
+        rows = [
+            ("RF error at this width (exact)", f"{rel:.4f}", f"absolute {rel * ey2:.3g}"),
+            ("plateau predicted by the Hermite spectrum", f"{n['plateau']:.4f}", ""),
+            ("size of the best fit r·max|uᵢ|", f"{n['magnitude']:.3g}", f"|u|₂ = {self.best.l2_norm:.3g}"),
+        ]
+        if n["rf_error_with_budget"] is not None:
+            rows.append((f"RF error with budget M = {c.magnitude:.3g}", f"{n['rf_error_with_budget']:.4f}", ""))
+        if "neuron_error" in n:
+            rows.append(("neuron error (gradient descent)", f"{n['neuron_error']:.2e}", ""))
+            rows.append(("RF error during training", f"{n['rf_training_error']:.4f}", ""))
+        else:
+            rows.append(("neuron error (gradient descent)", "press ▶ Play", ""))
+        rows.append(("training step", f"{n['step']} / {c.steps}", ""))
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>{b}</td>"
+                       f"<td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
+        self.readout.value = f"<table style='font-size:14px'>{body}</table>"
+        self.w_config.placeholder = c.to_query()
+
+    # ---------------------------------------------------------------- exports
+    def export_figures_html(self) -> dict:
+        """Standalone HTML for each figure (plotly.js from the CDN)."""
+        return {name: go.Figure(slot.fig).to_html(include_plotlyjs="cdn", full_html=True)
+                for name, slot in self._slots().items()}
+
+    def export_data(self) -> dict:
+        """The numbers behind the figures, as plain lists (JSON-ready)."""
+        out = {"config": asdict(self.config), "numbers": self.numbers(),
+               "width_curve": {"width": list(range(1, self.pool_size + 1)), "relative_error": self.errors.tolist()},
+               "magnitudes": {"width": self.grid.tolist(), "r_max_u": self.grid_magnitudes.tolist()},
+               "staircase": {"width": self.staircase[0].tolist(), "level": self.staircase[1].tolist()}}
+        data = self._training_data()
+        out["training"] = {k: np.asarray(v).tolist() for k, v in data.items()}
+        return out
+
+    def export_csv(self) -> str:
+        """The exact error-vs-width curve with magnitudes on the grid, as CSV."""
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["width", "relative_error", "r_max_u"])
+        mags = dict(zip(self.grid.tolist(), self.grid_magnitudes.tolist()))
+        for m, e in enumerate(self.errors, start=1):
+            w.writerow([m, f"{e:.10g}", "" if m not in mags else f"{mags[m]:.10g}"])
+        return buf.getvalue()
+
+    def prepare_downloads(self) -> None:
+        """Fill the download links (data URIs work in JupyterLab and Voila alike)."""
+        links = [("rfexplore-config.json", "application/json", self.config.to_json()),
+                 ("rfexplore-data.json", "application/json", json.dumps(self.export_data())),
+                 ("rfexplore-width-curve.csv", "text/csv", self.export_csv())]
+        links += [(f"rfexplore-{k}.html", "text/html", v) for k, v in self.export_figures_html().items()]
+        html = " · ".join(f'<a download="{n}" href="data:{t};base64,{base64.b64encode(v.encode()).decode()}">{n}</a>'
+                          for n, t, v in links)
+        self.downloads.value = (f"<div>{html}</div><div style='color:#666'>Share this exact picture: "
+                                f"<code>?{self.config.to_query()}</code>. PNG/SVG: the camera icon on each figure.</div>")
+
+    def _slots(self):
+        return {"training": self.fig_train, "width": self.fig_width, "magnitude": self.fig_mag,
+                "trajectory": self.fig_traj}
+
+    # ---------------------------------------------------------------- layout
+    def _layout(self):
+        controls = widgets.VBox([
+            widgets.HTML("<b>Knobs</b>"), self.w_d, self.w_width,
+            widgets.HBox([self.w_limit]), self.w_mag, self.w_norm, self.w_lr,
+            widgets.HBox([self.w_seed, self.w_pairs]),
+            widgets.HTML("<b>Training</b> (both models, same steps)"),
+            widgets.HBox([self.play, self.w_step, self.w_reset]),
+        ], layout=widgets.Layout(width="450px"))
+        top = widgets.HBox([controls, widgets.VBox([self.readout, self.status])])
+        figs = widgets.GridBox([s.widget for s in self._slots().values()],
+                               layout=widgets.Layout(grid_template_columns="repeat(2, minmax(420px, 1fr))"))
+        share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export]), self.downloads])
+        return widgets.VBox([top, figs, share])
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def _floor(y, floor=1e-16):
+    y = np.asarray(y, dtype=float)
+    return np.where(y > floor, y, floor)
+
+
+def _html_escape(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def tour(query: str | None = None, **kwargs) -> TourDashboard:
+    """The headline dashboard, optionally restored from a query string (``"d=50&r=500"``)."""
+    config = TourConfig.from_query(query) if query else None
+    return TourDashboard(config, **kwargs)
