@@ -24,6 +24,7 @@ from .gaussian import (
     relu_kernel_series,
 )
 from .targets import CallableTarget, HermiteTarget, PeriodicTarget, ReluTarget
+from .train import NeuronResult, RFTrainResult, TwoLayerResult, train_neuron, train_rf, train_two_layer
 
 __version__ = "0.1.0"
 
@@ -34,3 +35,4 @@ __all__ = [
     "relu_hermite_coefficients", "relu_hermite_residuals", "relu_kernel", "relu_kernel_series",
     "rf_error_curve", "sample_features",
 ]
+__all__ += ["NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer"]
