@@ -1,0 +1,231 @@
+"""The headline dashboard, driven from Python: set controls, read figures and readouts back."""
+
+import json
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rfexplore import plots
+from rfexplore.dashboards import Explorer, TourConfig, TourDashboard, doctor, figure_backend, tour
+from rfexplore.gaussian import relu_hermite_residuals
+
+POOL = 768
+
+
+@pytest.fixture(scope="module")
+def dash():
+    return TourDashboard(pool_size=POOL, static=False)
+
+
+def _trace(slot, name):
+    return slot.fig.data[plots.trace_index(slot.fig, name)]
+
+
+def test_first_picture_is_complete_before_display(dash):
+    c = dash.config
+    assert isinstance(dash.fig_width.fig, go.FigureWidget)
+    curve = _trace(dash.fig_width, "RF error (exact, best output weights)")
+    assert len(curve.x) == POOL
+    assert list(_trace(dash.fig_width, "current width").x) == [c.width]
+    assert "RF error at this width" in dash.readout.value
+    assert f"{dash.numbers()['rf_error']:.4f}" in dash.readout.value
+
+
+def test_d50_plateau_readout_in_design_range(dash):
+    assert dash.set_config(d=50, width=300)
+    n = dash.numbers()
+    # DESIGN 2.4 (d = 50, sign-symmetric pairs): 0.180 at r = 100, 0.151 at r = 500
+    assert 0.14 < n["rf_error"] < 0.19
+    assert n["plateau"] == pytest.approx(relu_hermite_residuals(1)[0])
+    assert "d = 50" in dash.fig_width.fig.layout.title.text
+
+
+def test_width_move_updates_marker_and_readout(dash):
+    dash.set_config(d=50, width=100)
+    before = dash.numbers()["rf_error"]
+    dash.w_width.value = 600                      # as if the slider moved
+    assert dash.config.width == 600
+    marker = _trace(dash.fig_width, "current width")
+    assert list(marker.x) == [600] and marker.y[0] == pytest.approx(dash.errors[599])
+    assert dash.numbers()["rf_error"] < before
+    assert list(_trace(dash.fig_mag, "current width").y) == [pytest.approx(dash.best.magnitude)]
+
+
+def test_magnitude_budget_raises_the_floor(dash):
+    dash.set_config(d=50, width=600, magnitude=None)
+    free = dash.numbers()
+    dash.w_mag.value = 3.0
+    dash.w_limit.value = True
+    n = dash.numbers()
+    assert dash.config.magnitude == pytest.approx(3.0)
+    assert n["rf_error_with_budget"] > free["rf_error"] + 0.05
+    budget = _trace(dash.fig_width, "with magnitude budget M")
+    assert budget.y[0] == pytest.approx(n["rf_error_with_budget"])
+    assert list(_trace(dash.fig_mag, "magnitude budget M").y) == [pytest.approx(3.0)] * 2
+    dash.w_limit.value = False
+    assert dash.config.magnitude is None
+    assert len(_trace(dash.fig_width, "with magnitude budget M").x) == 0
+
+
+def test_play_run_neuron_learns_rf_stalls():
+    dash = TourDashboard(pool_size=POOL, static=False)       # default settings
+    dash.run()
+    n = dash.numbers()
+    assert n["step"] == dash.config.steps
+    assert n["neuron_error"] < 1e-6
+    # RF training cannot beat the best fit of its features, and stalls near it
+    assert n["rf_training_error"] >= n["rf_error"] - 1e-12
+    assert n["rf_training_error"] < n["rf_error"] + 0.05
+    neuron = _trace(dash.fig_train, "single neuron (gradient descent)")
+    assert len(neuron.x) == dash.config.steps + 1
+    first = dash.export_data()["training"]
+    dash.reset()
+    assert dash.step == 0 and len(_trace(dash.fig_train, "single neuron (gradient descent)").x) == 0
+    assert "press" in dash.readout.value
+    dash.run()
+    assert dash.export_data()["training"] == first       # Reset replays the same seed exactly
+
+
+def test_step_button_advances(dash):
+    dash.reset()
+    dash.w_step.click()
+    assert 0 < dash.step < dash.config.steps
+    assert len(_trace(dash.fig_traj, "distance |w − w*|").x) == dash.step + 1
+
+
+def test_target_norm_scales_absolute_not_relative_error(dash):
+    dash.set_config(d=20, width=200, target_norm=1.0)
+    rel1, mag1 = dash.numbers()["rf_error"], dash.numbers()["magnitude"]
+    dash.set_config(target_norm=10.0)
+    rel10, mag10 = dash.numbers()["rf_error"], dash.numbers()["magnitude"]
+    # positive homogeneity: relu(<10 w, x>) = 10 relu(<w, x>)
+    assert rel10 == pytest.approx(rel1, rel=1e-9)
+    assert mag10 == pytest.approx(10 * mag1, rel=1e-6)
+    dash.set_config(target_norm=1.0)
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(d=500), "d must be an integer from 2 to 200, got 500"),
+    (dict(width=POOL + 1), f"width must be an integer from 1 to the pool size {POOL}"),
+    (dict(magnitude=-1.0), "magnitude must be a finite positive number"),
+    (dict(magnitude=float("nan")), "magnitude must be a finite positive number"),
+    (dict(lr=0.0), "lr must be a number in (0, 10]"),
+    (dict(seed=-2), "seed must be a non-negative integer, got -2"),
+    (dict(steps=0), "steps must be an integer from 1 to 5000"),
+    (dict(target_norm=float("inf")), "target_norm must be a number in (0, 1000]"),
+])
+def test_bad_values_show_message_and_keep_last_good_state(dash, changes, message):
+    dash.set_config(d=30, width=250, magnitude=None)
+    good = dash.config
+    curve = list(_trace(dash.fig_width, "RF error (exact, best output weights)").y[:5])
+    assert dash.set_config(**changes) is False
+    assert message in dash.status.value and "⚠" in dash.status.value
+    assert dash.config == good
+    assert list(_trace(dash.fig_width, "RF error (exact, best output weights)").y[:5]) == curve
+    assert dash.w_d.value == 30 and dash.w_seed.value == good.seed
+    dash.set_config(d=30)
+    assert dash.status.value == ""
+
+
+def test_typed_bad_seed_reverts_widget(dash):
+    dash.set_config(seed=0)
+    dash.w_seed.value = -5
+    assert "seed must be a non-negative integer" in dash.status.value
+    assert dash.w_seed.value == 0 and dash.config.seed == 0
+
+
+def test_json_and_query_round_trip():
+    cfg = TourConfig(d=50, width=600, magnitude=30.0, target_norm=2.5, lr=0.5, steps=300, seed=3, symmetric=False)
+    assert TourConfig.from_json(cfg.to_json()) == cfg
+    assert TourConfig.from_query(cfg.to_query()) == cfg
+    assert TourConfig.from_query("?" + TourConfig().to_query()) == TourConfig()
+    assert "M=none" in TourConfig().to_query()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "configuration is not valid JSON"),
+    ('{"d": 50, "colour": 1}', "unknown configuration key(s) ['colour']"),
+    ("d=50&r=abc", "width must be a number, got 'abc'"),
+    ("d=50&zzz=1", "unknown parameter 'zzz'"),
+    ("pairs=maybe", "pairs must be 0 or 1"),
+    ('{"d": 1}', "d must be an integer from 2 to 200, got 1"),
+])
+def test_bad_restores_show_message(dash, text, message):
+    good = dash.config
+    assert dash.load(text) is False
+    assert message in dash.status.value.replace("&#x27;", "'")
+    assert dash.config == good
+
+
+def test_load_restores_exact_configuration(dash):
+    cfg = TourConfig(d=25, width=123, magnitude=None, seed=2)
+    assert dash.load(cfg.to_query())
+    assert dash.config == cfg
+    assert dash.w_d.value == 25 and round(dash.w_width.value) == 123
+    dash.w_config.value = TourConfig(d=26).to_json()
+    dash.w_load.click()
+    assert dash.config.d == 26
+
+
+def test_tour_from_query():
+    d = tour("d=12&r=40&seed=1", pool_size=128, static=True)
+    assert (d.config.d, d.config.width, d.config.seed) == (12, 40, 1)
+
+
+def test_exports(dash):
+    dash.set_config(d=20, width=200)
+    csv_text = dash.export_csv()
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "width,relative_error,r_max_u" and len(lines) == POOL + 1
+    assert float(lines[200].split(",")[1]) == pytest.approx(dash.errors[199], rel=1e-9)
+    data = dash.export_data()
+    json.dumps(data)
+    assert data["config"]["d"] == 20 and len(data["width_curve"]["relative_error"]) == POOL
+    htmls = dash.export_figures_html()
+    assert set(htmls) == {"training", "width", "magnitude", "trajectory"}
+    assert all("plotly" in h for h in htmls.values())
+    dash.prepare_downloads()
+    assert dash.downloads.value.count("download=") == 7
+    assert dash.config.to_query() in dash.downloads.value
+
+
+def test_static_fallback_redraws_in_output(monkeypatch):
+    monkeypatch.setenv("RFEXPLORE_STATIC", "1")
+    assert figure_backend()[0] == "static"
+    d = TourDashboard(TourConfig(width=60), pool_size=128)
+    assert d.static and isinstance(d.fig_width.widget, widgets.Output)
+    assert not isinstance(d.fig_width.fig, go.FigureWidget)
+    d.set_config(width=100)
+    assert list(_trace(d.fig_width, "current width").x) == [100]
+    d.run()
+    assert d.numbers()["neuron_error"] < 1e-6
+
+
+def test_doctor_reports_versions_and_backend(capsys):
+    doctor()
+    out = capsys.readouterr().out
+    for name in ("numpy", "torch", "plotly", "anywidget", "ipywidgets", "figures"):
+        assert name in out
+
+
+def test_explorer_wires_controls_and_keeps_last_good_result():
+    def compute(n):
+        if n > 5:
+            raise ValueError(f"n must be at most 5, got {n}")
+        return np.arange(n + 1.0)
+
+    def figures(res):
+        return [go.Figure(go.Scatter(x=res, y=res ** 2, name="square"))]
+
+    slider = widgets.IntSlider(value=2, min=0, max=10)
+    ex = Explorer({"n": slider}, compute, figures, readout=lambda r: f"max {r.max():g}", static=False)
+    assert list(ex.figures[0].data[0].y) == [0, 1, 4] and ex.readout.value == "max 2"
+    slider.value = 3
+    assert list(ex.figures[0].data[0].y) == [0, 1, 4, 9] and ex.readout.value == "max 3"
+    slider.value = 8
+    assert "n must be at most 5, got 8" in ex.status.value
+    assert slider.value == 3 and list(ex.figures[0].data[0].y) == [0, 1, 4, 9]
+    with pytest.raises(KeyError, match="unknown control"):
+        ex.set(m=1)
