@@ -262,7 +262,7 @@ def neuron_population_loss(w: torch.Tensor, w_star: torch.Tensor) -> torch.Tenso
     ``w``, ``w_star``: float tensors of shape ``(d,)``; ``w = 0`` gives ``|w*|^2 / 2``.
     """
     nw, ns = w.norm(), w_star.norm()
-    if float(nw) == 0.0:
+    if float(nw.detach()) == 0.0:
         return 0.5 * ns * ns
     theta = _angle(w, w_star)
     # F = |w - w*|^2/2 + |w||w*| (theta cos theta - sin theta)/pi, from kappa of DESIGN 2.1
@@ -276,7 +276,7 @@ def neuron_population_grad(w: torch.Tensor, w_star: torch.Tensor) -> torch.Tenso
     ``ValueError`` there.
     """
     nw = w.norm()
-    if float(nw) == 0.0:
+    if float(nw.detach()) == 0.0:
         raise ValueError("the population loss is not differentiable at w = 0 (no gradient direction)")
     theta = _angle(w, w_star)
     # grad F = w - 2 grad_w kappa(w, w*),  grad_w kappa = ((pi - theta) w* + sin(theta)|w*| w/|w|)/(2 pi)
