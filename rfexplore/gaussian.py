@@ -431,3 +431,83 @@ def relu_staircase(d: int, max_degree: int = 6):
         total += harmonic_dimension(d, l)
         widths.append(total)
     return np.array(widths), relu_hermite_residuals(degrees)
+
+
+# --------------------------------------------------------------------------- staircase in dimension d (nb 05)
+
+
+def _check_sphere_d(d):
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 2 <= d <= 1000:
+        raise ValueError(f"d must be an integer from 2 to 1000 (beyond, the Hermite limit "
+                         f"relu_hermite_residuals holds to 2e-4), got {d!r}")
+    return int(d)
+
+
+def relu_sphere_energies(d: int, kmax: int) -> np.ndarray:
+    """Share of ``E[relu(<w,x>)^2]`` in each degree ``l = 0..kmax`` of spherical harmonics, ``x ~ N(0, I_d)``.
+
+    Bias-free ReLU features and a bias-free ReLU target are 1-homogeneous,
+    ``relu(<w,x>) = |x| relu(<w,u>)`` with ``u = x/|x|`` uniform on the sphere, so random features in
+    dimension ``d`` solve a problem on the sphere exactly and the staircase levels in dimension ``d``
+    come from the Gegenbauer (not Hermite) expansion. Funk–Hecke: ``e_l = N(d,l) c_l^2 / E[relu(t)^2]``
+    with ``c_l = E[relu(t) P_l(t)]``, ``P_l`` the Gegenbauer polynomial with ``P_l(1) = 1``, ``t = <w,u>``
+    of density ``(1 - t^2)^((d-3)/2)`` and ``E[relu(t)^2] = 1/(2d)``. Hence ``e_1 = 1/2``, ``e_l = 0`` for odd
+    ``l >= 3``, ``e_0 = (d/pi) (Gamma(d/2)/Gamma((d+1)/2))^2 / 2``, and ``e_l -> 2 a_l^2`` as ``d -> oo``.
+    Even ``l``: ``E[|t| P_l(t)] = int_0^1 P_l(sqrt s) (1-s)^a ds / B(1/2, a+1)``, ``a = (d-3)/2``, a
+    polynomial of degree ``l/2`` in ``s`` against a Jacobi weight: Gauss–Jacobi with ``l/2 + 1`` nodes
+    is exact.
+
+    Returns shape ``(kmax + 1,)``; ``d`` from 2 to 1000.
+    """
+    d = _check_sphere_d(d)
+    if isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 0:
+        raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    a = (d - 3) / 2.0
+    out = np.zeros(kmax + 1)
+    for l in range(0, kmax + 1, 2):
+        x, w = special.roots_jacobi(l // 2 + 1, a, 0.0)         # weight (1-x)^a on [-1, 1]
+        s = (1.0 + x) / 2.0
+        P = special.eval_jacobi(l, a, a, np.sqrt(s)) / special.eval_jacobi(l, a, a, 1.0)
+        mean_abs_t_P = (w @ P) / w.sum() / (a + 1.0) / special.beta(0.5, a + 1.0)   # E[|t| P_l(t)]
+        out[l] = harmonic_dimension(d, l) * (0.5 * mean_abs_t_P) ** 2 * (2.0 * d)  # c_l = E[|t| P_l]/2
+    if kmax >= 1:
+        out[1] = 0.5                                              # c_1 = E[t^2]/2 = 1/(2d), N(d,1) = d
+    return out
+
+
+def relu_sphere_residuals(d: int, degrees) -> np.ndarray:
+    """Relative error of the best approximation of a unit ReLU by spherical harmonics of degree ``<= L``.
+
+    The finite-``d`` version of :func:`relu_hermite_residuals` (which is its ``d -> oo`` limit), for
+    ``x ~ N(0, I_d)`` and 1-homogeneous approximations (as bias-free ReLU features are); see
+    :func:`relu_sphere_energies`.
+    """
+    degrees = np.atleast_1d(np.asarray(degrees))
+    if degrees.size == 0 or degrees.min() < 0 or not np.issubdtype(degrees.dtype, np.integer):
+        raise ValueError(f"degrees must be non-negative integers, got {degrees.tolist()}")
+    return np.maximum(1.0 - np.cumsum(relu_sphere_energies(d, int(degrees.max())))[degrees], 0.0)
+
+
+def rf_staircase(d: int, *, symmetric: bool = False, max_degree: int = 6):
+    """Predicted plateaus of the exact RF error for a unit ReLU in dimension ``d`` (levels exact in ``d``).
+
+    Returns ``(widths, levels, degrees)``: with about ``widths[j]`` features the error can fall to
+    ``levels[j]``, the residual after the spherical harmonics of degree ``<= degrees[j]``
+    (:func:`relu_sphere_residuals`). Features are counted as directions: i.i.d. features need
+    ``sum_l N(d, l)`` over the degrees the ReLU uses (as :func:`relu_staircase`); sign-symmetric pairs
+    ``(w, -w)`` span the linear part with ``d`` pairs but give only ``r/2`` distinct even features, so the
+    even degrees ``l >= 2`` need twice the number of even directions.
+    """
+    d = _check_sphere_d(d)
+    if isinstance(max_degree, bool) or not isinstance(max_degree, (int, np.integer)) or max_degree < 1:
+        raise ValueError(f"max_degree must be an integer >= 1, got {max_degree!r}")
+    degrees = [0, 1] + list(range(2, max_degree + 1, 2))
+    widths, total, even = [], 0, 0
+    for l in degrees:
+        total += harmonic_dimension(d, l)
+        even += harmonic_dimension(d, l) if l % 2 == 0 else 0
+        widths.append(total if not symmetric else 2 if l == 0 else max(2 * d, 2 * even))
+    return np.array(widths), relu_sphere_residuals(d, degrees), np.array(degrees)
+
+
+__all__ += ["relu_sphere_energies", "relu_sphere_residuals", "rf_staircase"]

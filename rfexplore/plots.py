@@ -195,3 +195,75 @@ def plot_error_vs_d(ds, errors_by_width: dict, *, title=None) -> go.Figure:
             line=dict(color=palette[i % len(palette)], width=2.5),
             hovertemplate="d = %{x}<br>error %{y:.4g}<extra>" + f"r = {width}" + "</extra>"))
     return fig
+
+
+# ------------------------------------------------------------- Hermite spectrum, staircase (notebook 05)
+
+
+def plot_energy_per_degree(degrees, energies, *, sphere_energies=None, d=None, title=None) -> go.Figure:
+    """Share of the ReLU's energy ``E[relu²]`` in each degree (bars, log y).
+
+    ``energies[k] = a_k² / E[relu(z)²]`` from the Hermite coefficients (the ``d → ∞`` limit);
+    ``sphere_energies`` (optional) the same shares for spherical harmonics in dimension ``d``.
+    Degrees with no energy (odd ``k ≥ 3``) have no bar; the hover text gives every exact value.
+    """
+    fig = _fig(title or "Where the ReLU's energy sits: share per degree", "degree k",
+               "share of E[relu²]", ylog=True, height=340)
+    degrees, energies = _arr(degrees), _arr(energies)
+    fig.add_trace(go.Bar(
+        x=degrees, y=np.where(energies > 1e-15, energies, np.nan), name="Hermite spectrum (d → ∞)",
+        marker_color=COLORS["theory"], customdata=energies,
+        hovertemplate="degree %{x}<br>a_k² / E[relu²] = %{customdata:.4g}<extra>Hermite (d → ∞)</extra>"))
+    sph = [] if sphere_energies is None else _arr(sphere_energies)
+    label = "spherical harmonics" + ("" if d is None else f", d = {d}")
+    fig.add_trace(go.Bar(
+        x=degrees if len(sph) else [], y=np.where(sph > 1e-15, sph, np.nan) if len(sph) else [],
+        name="spherical harmonics in dimension d", marker_color=COLORS["rf"], customdata=sph,
+        hovertemplate="degree %{x}<br>share %{customdata:.4g}<extra>" + label + "</extra>"))
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(dtick=1)
+    fig.update_yaxes(range=[-4.3, 0.05])
+    return fig
+
+
+def plot_staircase(widths, errors, *, d, staircase, limit_levels=None, title=None) -> go.Figure:
+    """Exact RF error against width (log-log) with the predicted staircase.
+
+    ``staircase = (step_widths, levels, degrees)`` from :func:`rfexplore.gaussian.rf_staircase`: after
+    about ``step_widths[j]`` features the error can fall to ``levels[j]`` (degrees ``<= degrees[j]``
+    captured). ``limit_levels`` (optional, same length) are the ``d → ∞`` Hermite levels, drawn at the
+    same steps. Steps beyond the largest width are left out.
+    """
+    fig = _fig(title or f"The staircase: exact RF error vs width (d = {d})",
+               "width r (number of random features)", "relative error", xlog=True, ylog=True)
+    widths, errors = _arr(widths), _arr(errors)
+    xmax = float(widths.max()) if widths.size else 1.0
+    fig.add_trace(go.Scatter(
+        x=widths, y=_floor(errors), name="RF error (exact, best output weights)", mode="lines",
+        line=dict(color=COLORS["rf"], width=3), customdata=errors,
+        hovertemplate="width %{x}<br>error %{customdata:.4g}<extra></extra>"))
+    sw, levels, degs = (_arr(a) for a in staircase)
+    keep = sw <= xmax
+    sx = list(sw[keep]) + ([xmax] if keep.any() else [])
+    lines = (("predicted plateaus in dimension d", levels, dict(color=COLORS["theory"], width=2)),
+             ("Hermite limit d → ∞ (0.18, 0.0225, …)", limit_levels,
+              dict(color=COLORS["neuron"], width=1.5, dash="dot")))
+    for name, lv, style in lines:
+        ly = [] if lv is None or not keep.any() else list(_arr(lv)[keep]) + [float(_arr(lv)[keep][-1])]
+        fig.add_trace(go.Scatter(
+            x=sx if ly else [], y=ly, name=name, mode="lines", line=dict(shape="hv", **style),
+            hovertemplate="width ≥ %{x}<br>level %{y:.4g}<extra>" + name + "</extra>"))
+    fig.add_trace(go.Scatter(
+        x=sw[keep], y=levels[keep], name="steps: all directions up to degree l", mode="markers+text",
+        marker=dict(color=COLORS["theory"], size=8, symbol="line-ns-open", line=dict(width=2)),
+        text=[f"l≤{int(k)}" for k in degs[keep]], textposition="top right", customdata=degs[keep],
+        hovertemplate="degree ≤ %{customdata} spanned at about r = %{x}<br>level %{y:.4g}<extra></extra>"))
+    lo = min([float(errors.min()) if errors.size else 1.0] + list(levels[keep]))
+    fig.update_yaxes(range=[np.log10(max(lo, 1e-6)) - 0.3, 0.05])
+    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.05])
+    return fig
+
+
+__all__ += ["plot_energy_per_degree", "plot_staircase"]
+
+
