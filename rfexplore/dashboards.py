@@ -707,3 +707,193 @@ def tour(query: str | None = None, **kwargs) -> TourDashboard:
     """The headline dashboard, optionally restored from a query string (``"d=50&r=500"``)."""
     config = TourConfig.from_query(query) if query else None
     return TourDashboard(config, **kwargs)
+
+
+# ------------------------------------------------------------------- notebook 01: random features, kernel
+
+FEATURE_TARGETS = (("wave  cos(πx)", "wave"), ("cubic  h₃(x) = (x³ − 3x)/√6", "cubic"),
+                   ("ReLU neuron  [x − 0.5]₊", "relu"))
+FEATURE_N_RANGE = (10, 3000)
+_FEATURE_X = np.linspace(-3.0, 3.0, 241)            # where the 1-D pictures are drawn
+_FEATURE_XK = np.linspace(-3.0, 3.0, 41)            # inputs on which the kernel error is measured
+_FEATURE_X0 = 1.0                                   # the kernel slice k(x, x0)
+
+
+def features_target(name: str):
+    """The 1-D targets of :func:`features_dashboard`: ``"wave"`` ``cos(pi x)``, ``"cubic"`` ``h_3(x)``,
+    ``"relu"`` ``[x - 0.5]_+`` (all with exact population moments)."""
+    from .targets import HermiteTarget, PeriodicTarget
+
+    targets = {"wave": PeriodicTarget(frequency=0.5), "cubic": HermiteTarget.single(3),
+               "relu": ReluTarget(bias=-0.5)}
+    if name not in targets:
+        raise ValueError(f"target must be one of {sorted(targets)}, got {name!r}")
+    return targets[name]
+
+
+def features_training_inputs(n: int, seed: int) -> np.ndarray:
+    """The ``(n, 1)`` training inputs :func:`rfexplore.fit.fit_samples` draws with ``seed`` (to draw them)."""
+    return np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[0]).standard_normal((n, 1))
+
+
+@dataclass(frozen=True)
+class FeaturesResult:
+    """What :func:`features_dashboard` shows for one setting (1-D inputs ``x ~ N(0, 1)``)."""
+
+    width: int
+    n: int
+    target: str
+    seed: int
+    label: str
+    x: np.ndarray                  # plotting grid on [-3, 3]
+    y_target: np.ndarray
+    y_exact: np.ndarray            # best fit with `width` features (exact population weights)
+    y_sample: np.ndarray           # least squares on n samples
+    xs: np.ndarray                 # training inputs shown (at most 300)
+    ys: np.ndarray
+    widths: np.ndarray             # 1..R
+    errors: np.ndarray             # exact relative error at every width
+    exact_error: float
+    magnitude: float               # r·max|u_i| of the exact best fit
+    train_error: float
+    test_error: float
+    kernel_x0: float
+    kernel_limit: np.ndarray       # k(x, x0) on x, infinitely many features
+    kernel_empirical: np.ndarray   # with `width` features
+    kernel_errors: np.ndarray      # rms kernel error on the kernel grid, every width 1..R
+    kernel_reference: np.ndarray   # sigma / sqrt(r)
+    jitter: float
+
+
+def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", seed: int = 0,
+                       pool_size: int = 500, bias_std: float = 1.0, n_test: int = 10000,
+                       static=None) -> Explorer:
+    """Random ReLU features ``relu(w x + b)`` of one input: the fit, exact and from samples, and the kernel.
+
+    Features have ``w ~ N(0, 1)`` and ``b ~ N(0, bias_std^2)``; inputs ``x ~ N(0, 1)``. Controls: the
+    width ``r`` (log scale), the number ``n`` of training samples (log scale), the target and the seed.
+    Figures: the target with the best fit by ``r`` features (exact, population) and the least-squares
+    fit on ``n`` samples; the exact error at every width with the sample fit's test and training
+    errors; the kernel ``k(x, 1)`` of ``r`` features against its infinite-width limit; the kernel's
+    distance from the limit at every width, against ``sigma / sqrt(r)``.
+
+    One pool of ``pool_size`` features per seed (with one Cholesky factorization per target) serves
+    every width; the training samples use seed ``seed + 1``, independent of the features.
+    """
+    from .features import feature_kernel_errors, feature_kernel_limit, feature_kernel_variance
+    from .fit import fit_samples
+
+    R = int(pool_size)
+    pools, fits = {}, {}
+
+    def pool_data(seed):
+        if seed not in pools:
+            if len(pools) >= 8:                          # keep the cache small
+                old = next(iter(pools))
+                pools.pop(old)
+                for key in [k for k in fits if k[0] == old]:
+                    fits.pop(key)
+            pool = sample_features(1, R, distribution="gaussian", bias_std=bias_std, seed=seed)
+            X0 = np.array([[_FEATURE_X0]])
+            F = pool.evaluate(_FEATURE_X[:, None])           # (len(x), R)
+            f0 = pool.evaluate(X0)[0]                        # (R,)
+            sigma2 = feature_kernel_variance(pool, _FEATURE_XK[:, None])
+            widths = np.arange(1, R + 1)
+            pools[seed] = dict(
+                pool=pool, F=F,
+                k_cum=np.cumsum(F * f0[None, :], axis=1),    # sum_{i <= m} f_i(x) f_i(x0)
+                k_limit=feature_kernel_limit(pool, _FEATURE_X[:, None], X0)[:, 0],
+                k_errors=feature_kernel_errors(pool, _FEATURE_XK[:, None]),
+                k_reference=np.sqrt(sigma2 / widths))
+        return pools[seed]
+
+    def nested(seed, name):
+        key = (seed, name)
+        if key not in fits:
+            same_seed = [v for k, v in fits.items() if k[0] == seed]
+            tgt = features_target(name)
+            fits[key] = same_seed[0].retarget(tgt) if same_seed else fit_nested(pools[seed]["pool"], tgt)
+        return fits[key]
+
+    def compute(width, n, target, seed):
+        if not _is_real(width) or not 1 <= round(width) <= R:
+            raise ValueError(f"width must be an integer from 1 to the pool size {R}, got {width!r}")
+        lo, hi = FEATURE_N_RANGE
+        if not _is_real(n) or not lo <= round(n) <= hi:
+            raise ValueError(f"n must be a number of samples from {lo} to {hi}, got {n!r}")
+        if not _is_int(seed) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        tgt = features_target(target)
+        m, n, seed = int(round(width)), int(round(n)), int(seed)
+        data = pool_data(seed)
+        fit = nested(seed, target)
+        u = fit.weights(m).cpu().numpy()
+        s = fit_samples(data["pool"].head(m), tgt, n=n, n_test=n_test, seed=seed + 1)
+        xs = features_training_inputs(n, seed + 1)[:300]
+        x = _FEATURE_X
+        errors = fit.relative_errors()
+        F = data["F"][:, :m]
+        return FeaturesResult(
+            width=m, n=n, target=target, seed=seed, label=dict((v, k) for k, v in FEATURE_TARGETS)[target],
+            x=x, y_target=tgt(x[:, None]), y_exact=F @ u, y_sample=F @ s.weights,
+            xs=xs[:, 0], ys=tgt(xs), widths=np.arange(1, R + 1), errors=errors,
+            exact_error=float(errors[m - 1]), magnitude=float(np.abs(u).max() * m),
+            train_error=s.train_relative_error, test_error=s.test_relative_error, kernel_x0=_FEATURE_X0,
+            kernel_limit=data["k_limit"], kernel_empirical=data["k_cum"][:, m - 1] / m,
+            kernel_errors=data["k_errors"], kernel_reference=data["k_reference"], jitter=fit.jitter)
+
+    def figures(res):
+        lo, hi = float(res.y_target.min()), float(res.y_target.max())
+        pad = 0.4 * (hi - lo)
+        fit_fig = plots.plot_fit_1d(
+            res.x, res.y_target,
+            {"best fit with r features (exact)": res.y_exact, "least squares on the n samples": res.y_sample},
+            samples=(res.xs, res.ys), yrange=(lo - pad, hi + pad),
+            title=f"{res.width} random features fit {_html_escape(res.label.split('  ')[1])}")
+        err_fig = plots.plot_fit_errors(
+            res.widths, res.errors, current_width=res.width, current_error=res.exact_error,
+            sample_test=res.test_error, sample_train=res.train_error, n=res.n)
+        slice_fig = plots.plot_kernel_slice(res.x, res.kernel_empirical, res.kernel_limit, x0=res.kernel_x0,
+                                            width=res.width)
+        ker_fig = plots.plot_kernel_errors(
+            res.widths, res.kernel_errors, reference=res.kernel_reference, current_width=res.width,
+            current_error=float(res.kernel_errors[res.width - 1]))
+        return [fit_fig, err_fig, slice_fig, ker_fig]
+
+    def readout(res):
+        m = res.width
+        rows = [("exact population error, best fit", f"{res.exact_error:.3g}",
+                 f"r·max|uᵢ| = {res.magnitude:.3g}"),
+                (f"least squares on n = {res.n} samples: test error", f"{res.test_error:.3g}",
+                 f"training error {res.train_error:.3g}"),
+                ("kernel error (rms over pairs)", f"{res.kernel_errors[m - 1]:.3g}",
+                 f"σ/√r = {res.kernel_reference[m - 1]:.3g}")]
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
+                       f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
+        note = ""
+        if m >= res.n:
+            note = ("<div style='color:#b35900;max-width:520px'>At least as many features as samples: least "
+                    "squares can pass through every sample, and the test error says how little that "
+                    "means.</div>")
+        return f"<table style='font-size:14px'>{body}</table>{note}"
+
+    s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
+    controls = {
+        "width": widgets.FloatLogSlider(value=width, base=10, min=0, max=math.log10(R), step=0.01,
+                                        description="width r", readout_format=".0f", continuous_update=False,
+                                        style=s, layout=lay),
+        "n": widgets.FloatLogSlider(value=n, base=10, min=math.log10(FEATURE_N_RANGE[0]),
+                                    max=math.log10(FEATURE_N_RANGE[1]), step=0.01, description="samples n",
+                                    readout_format=".0f", continuous_update=False, style=s, layout=lay),
+        "target": widgets.Dropdown(options=FEATURE_TARGETS, value=target, description="target", style=s,
+                                   layout=lay),
+        "seed": widgets.IntText(value=seed, description="seed", style=s,
+                                layout=widgets.Layout(width="230px")),
+    }
+    title = ("<b>Random features of one input</b> — N(x) = Σᵢ uᵢ relu(wᵢx + bᵢ) with wᵢ, bᵢ ~ N(0, 1) "
+             "frozen; inputs x ~ N(0, 1)")
+    return Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+
+
+__all__ += ["FEATURE_TARGETS", "FeaturesResult", "features_dashboard", "features_target",
+            "features_training_inputs"]

@@ -129,3 +129,104 @@ def sample_features(d: int, width: int, *, distribution: str = "sphere", symmetr
     else:
         W = G
     return FeaturePool(W, b, distribution, bool(symmetric), float(bias_std), seed)
+
+
+# --------------------------------------------------------------------------- kernel of a pool (notebook 01)
+
+
+def feature_kernel(pool: FeaturePool, X, X2=None) -> np.ndarray:
+    """Empirical kernel over inputs of a pool of ``R`` features, ``(1/R) sum_i f_i(x) f_i(x')``.
+
+    ``X`` is ``(n, d)``, ``X2`` is ``(m, d)`` (``None``: ``X``); returns ``(n, m)``. As ``R`` grows it
+    tends to :func:`feature_kernel_limit` at the Monte Carlo rate ``1 / sqrt(R)``.
+    """
+    _check_pool(pool)
+    F = pool.evaluate(X)
+    F2 = F if X2 is None else pool.evaluate(X2)
+    return F @ F2.T / pool.width
+
+
+def feature_kernel_limit(pool: FeaturePool, X, X2=None) -> np.ndarray:
+    """Infinite-width kernel ``E_{w,b}[relu(<w,x> + b) relu(<w,x'> + b)]`` of the pool's distribution.
+
+    Gaussian weights ``w ~ N(0, I_d / d)`` with biases ``b ~ N(0, s^2)``: ``<w,x> + b = <z, (x/sqrt(d), s)>``
+    with ``z ~ N(0, I_{d+1})``, so the limit is the arc-cosine kernel of the augmented inputs
+    ``(x / sqrt(d), s)`` (Cho & Saul 2009). Weights uniform on the sphere without biases: ``w = g/|g|``
+    with ``|g|`` independent of the direction and ``E|g|^2 = d``, so the limit is ``kappa(x, x') / d``.
+    Sign-symmetric pairs have the same limit (every feature has the same law). Returns ``(n, m)``.
+    """
+    from .gaussian import relu_kernel  # exact maths lives in gaussian.py
+
+    _check_pool(pool)
+    X = as_matrix("X", X, d=pool.d)
+    X2 = X if X2 is None else as_matrix("X2", X2, d=pool.d)
+    if pool.distribution == "sphere" and pool.b is not None:
+        raise ValueError("feature_kernel_limit has a closed form for Gaussian weights (with or without "
+                         f"biases) or sphere weights without biases, got distribution='sphere' with "
+                         f"bias_std={pool.bias_std:g}; sample the pool with distribution='gaussian'")
+    scale = 1.0 / math.sqrt(pool.d)
+    if pool.b is None:
+        return relu_kernel(X * scale, X2 * scale)
+    # augmented inputs (x / sqrt(d), s): a bias is one more Gaussian coordinate
+    aug = np.full((len(X), 1), pool.bias_std)
+    aug2 = np.full((len(X2), 1), pool.bias_std)
+    return relu_kernel(np.hstack([X * scale, aug]), np.hstack([X2 * scale, aug2]))
+
+
+def feature_kernel_errors(pool: FeaturePool, X, widths=None, *, norm: str = "rms") -> np.ndarray:
+    """How far the empirical kernel of the first ``m`` features is from its limit, on all pairs of ``X``.
+
+    One number per width ``m`` in ``widths`` (default ``1..R``): the root-mean-square difference over
+    all ``n^2`` pairs (``norm="rms"``; its square has expectation exactly ``c / m``, so it falls like
+    ``1 / sqrt(m)``) or the largest absolute difference (``norm="max"``). Prefix sums of the
+    features' outer products give the whole curve in one pass over the pool, as nested fits do.
+    """
+    _check_pool(pool)
+    if norm not in ("rms", "max"):
+        raise ValueError(f"norm must be 'rms' or 'max', got {norm!r}")
+    if widths is None:
+        widths = np.arange(1, pool.width + 1)
+    widths = np.atleast_1d(np.asarray(widths))
+    if widths.size == 0:
+        raise ValueError("widths must contain at least one width, got an empty list")
+    for m in widths.tolist():
+        check_positive_int("width", m)
+        if m > pool.width:
+            raise ValueError(f"width must be at most the pool size {pool.width}, got {m}")
+    F = pool.evaluate(X)                                   # (n, R)
+    K = feature_kernel_limit(pool, X)
+    S = np.zeros_like(K)                                   # sum_{i <= prev} f_i(x) f_i(x')
+    out, prev = np.empty(widths.size), 0
+    for i in np.argsort(widths, kind="stable"):
+        m = int(widths[i])
+        if m > prev:
+            S += F[:, prev:m] @ F[:, prev:m].T
+            prev = m
+        D = S / m - K
+        out[i] = math.sqrt(float(np.mean(D * D))) if norm == "rms" else float(np.abs(D).max())
+    return out
+
+
+def feature_kernel_variance(pool: FeaturePool, X) -> float:
+    """``sigma^2``: the variance over features of ``f(x) f(x')``, averaged over all pairs of ``X``.
+
+    Estimated on the pool (around the exact limit). For ``m`` independent features the empirical
+    kernel's mean squared error over pairs has expectation exactly ``sigma^2 / m``, so
+    ``sqrt(sigma^2 / m)`` predicts :func:`feature_kernel_errors` with ``norm="rms"`` (sign-symmetric
+    pairs are not independent and usually do better).
+    """
+    _check_pool(pool)
+    F = pool.evaluate(X)                                   # (n, R)
+    K = feature_kernel_limit(pool, X)
+    F2 = F * F
+    # sum_i (f_i(x) f_i(x') - K)^2 = sum_i f_i(x)^2 f_i(x')^2 - 2 K sum_i f_i(x) f_i(x') + R K^2
+    total = F2 @ F2.T - 2.0 * K * (F @ F.T) + pool.width * K * K
+    return float(np.mean(total)) / pool.width
+
+
+def _check_pool(pool):
+    if not isinstance(pool, FeaturePool):
+        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+
+
+__all__ += ["feature_kernel", "feature_kernel_limit", "feature_kernel_errors", "feature_kernel_variance"]
