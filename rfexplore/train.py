@@ -450,25 +450,49 @@ def train_neuron(d: int, *, steps: int, lr: float, seed: int = 0, target=None, s
                            test_samples, bool(learn_bias), float(init_bias))
 
 
+def _sin_minus_theta_cos_float(theta: float) -> float:
+    """Scalar ``sin(theta) - theta cos(theta)`` (series near 0, as :func:`_sin_minus_theta_cos`)."""
+    if theta < 1e-2:
+        t2 = theta * theta
+        return theta * t2 * (1.0 / 3.0 - t2 / 30.0 + t2 * t2 / 840.0)
+    return math.sin(theta) - theta * math.cos(theta)
+
+
 def _neuron_population(d, w0, w_star_np, target, steps, lr, seed, dev, callback):
+    """Population GD with the closed forms of DESIGN 2.6 reduced to three scalars per step.
+
+    With ``e = w*/|w*|``, ``c = <w, e>`` and ``q = |w - c e|`` (computed as a vector norm, so
+    accurate at any angle): ``|w| = hypot(c, q)``, ``theta = atan2(q, c)``,
+    ``|w - w*| = hypot(q, c - |w*|)``; the gradient step is one ``axpy``.
+    """
     w_star = torch.as_tensor(w_star_np, dtype=torch.float64, device=dev)
     w = torch.as_tensor(w0, dtype=torch.float64, device=dev).clone()
     ns = float(w_star.norm())
+    e = w_star / ns
     kss = 0.5 * ns * ns                                            # E[y^2] = kappa(w*, w*) = |w*|^2 / 2
     hist = _History(steps, ("loss", "distance", "angle"))
+    geo = None
 
     def record(t):
-        hist.put(t, loss=float(neuron_population_loss(w, w_star)) / kss,
-                 distance=float((w - w_star).norm()) / ns,
-                 angle=float(_angle(w, w_star)) if float(w.norm()) > 0 else math.nan)
+        nonlocal geo
+        c_t = w @ e
+        c, q = torch.stack([c_t, (w - c_t * e).norm()]).tolist()
+        nw, theta, dist = math.hypot(c, q), math.atan2(q, c), math.hypot(q, c - ns)
+        geo = nw, theta, q
+        # F = |w - w*|^2 / 2 - |w||w*| (sin theta - theta cos theta) / pi   (DESIGN 2.6, no cancellation)
+        F = 0.5 * dist * dist - nw * ns * _sin_minus_theta_cos_float(theta) / math.pi
+        hist.put(t, loss=F / kss, distance=dist / ns, angle=theta if nw > 0 else math.nan)
 
     def step(t):
         nonlocal w
-        w = w - lr * neuron_population_grad(w, w_star)             # gradient descent on F
+        nw, theta, q = geo
+        # w - lr grad F with grad F = w - ((pi - theta) w* + sin(theta) |w*| w / |w|) / pi, sin(theta) = q/|w|
+        a = 1.0 - lr + lr * ns * q / (math.pi * nw * nw)
+        w = torch.add(a * w, w_star, alpha=lr * (math.pi - theta) / math.pi)
         record(t)
         if not math.isfinite(hist.a["loss"][t]):
             return "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
-        if float(w.norm()) == 0.0:
+        if geo[0] == 0.0:
             return "collapsed", (f"w reached exactly 0 at step {t} (an anti-aligned start shrinks w; with "
                                  "lr = 1 it lands on 0), where the loss has no gradient: stopped")
         return None
@@ -651,7 +675,6 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
         c = V.T @ k                                                  # k in the eigenbasis of K
         log_q = torch.log1p(-2.0 * lr * lam)                         # q = 1 - 2 lr lambda
         safe = torch.where(lam > 0, lam, 1.0)
-        cache = {}
 
         def weights_at(ts):
             """``u_t = V (c * s_t)`` with ``s_t = (1 - q^t) / lambda`` (``2 lr t`` at lambda = 0)."""
@@ -660,19 +683,17 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
             return s, (c * s) @ V.T
 
         chunk = max(1, min(steps, 2_000_000 // max(r, 1)))
+        filled = 0
 
         def step(t):
-            if t not in cache:
+            nonlocal filled
+            if t > filled:                                           # the next chunk of the curve at once
                 ts = np.arange(t, min(t + chunk, steps + 1))
                 s, U = weights_at(ts)
                 # loss(u_t) = k** + sum_j c_j^2 (lambda_j s_j^2 - 2 s_j)   (GD on a quadratic, eigenbasis)
-                losses = (kss + ((c * c) * (lam * s * s - 2.0 * s)).sum(1)) / kss
-                mags = r * U.abs().amax(1)
-                cache.clear()
-                for tk, lk, mk in zip(ts.tolist(), losses.tolist(), mags.tolist(), strict=True):
-                    cache[tk] = (lk, mk)
-            loss, mag = cache.pop(t)
-            hist.put(t, loss=loss, magnitude=mag)
+                hist.a["loss"][ts] = ((kss + ((c * c) * (lam * s * s - 2.0 * s)).sum(1)) / kss).cpu().numpy()
+                hist.a["magnitude"][ts] = (r * U.abs().amax(1)).cpu().numpy()
+                filled = int(ts[-1])
             return None
 
         done, stopped_by, message = _drive(steps, step, state, callback)

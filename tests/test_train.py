@@ -125,6 +125,23 @@ def test_population_gd_steps_do_not_grow_with_d():
     assert max(per_d) - min(per_d) <= 1, counts
 
 
+def test_population_trainer_records_the_closed_forms():
+    """The trainer's scalar bookkeeping equals the tensor closed forms at the weights it returns."""
+    target = ReluTarget(w_star=tuple(np.random.default_rng(3).standard_normal(12)))
+    w_star = t64(target.weight(12))
+    kss = target.second_moment(12)
+    for steps in (1, 2, 7):
+        res = train_neuron(12, steps=steps, lr=0.3, target=target, seed=1)
+        w = t64(res.weights)
+        assert res.losses[-1] == pytest.approx(float(neuron_population_loss(w, w_star)) / kss, rel=1e-12)
+        assert res.distances[-1] == pytest.approx(float((w - w_star).norm() / w_star.norm()), rel=1e-12)
+        cos = float(w @ w_star / (w.norm() * w_star.norm()))
+        assert res.angles[-1] == pytest.approx(math.acos(cos), rel=1e-10)
+    prev = train_neuron(12, steps=1, lr=0.3, target=target, seed=1, init=res.weights)
+    manual = t64(res.weights) - 0.3 * neuron_population_grad(t64(res.weights), w_star)
+    np.testing.assert_allclose(prev.weights, manual.numpy(), rtol=1e-13, atol=1e-15)
+
+
 def test_population_gd_from_steep_target_and_negative_correlation():
     """|w*| = 5, and a start with negative correlation (angle > pi/2) still converges."""
     target = ReluTarget(norm=5.0)
