@@ -781,10 +781,10 @@ class _Tangent:
         return ((B * (pmt.T @ (u[:, None] * W))).sum() + (u * nw) @ (sin @ q)) / _TWO_PI
 
     def loss(self, u, B, c, kss):
-        """Exact ``E[(f_lin - y)^2]``: ``E[f_lin^2] - 2 E[f_lin y] + E[y^2]``."""
-        f2 = u @ (self.K0 @ u) + 2.0 * self.relu_cross(u, B) + self.second_moment(B)
-        fy = u @ self.k0 + (B * self.g_star).sum()
-        return c * c * f2 - 2.0 * c * fy + kss
+        """Exact ``E[(f_lin - y)^2]``: ``E[f_lin^2] - 2 E[f_lin y] + E[y^2]``; also returns ``E[f_lin^2]``."""
+        f2 = c * c * (u @ (self.K0 @ u) + 2.0 * self.relu_cross(u, B) + self.second_moment(B))
+        fy = c * (u @ self.k0 + (B * self.g_star).sum())
+        return f2 - 2.0 * fy + kss, f2
 
 
 def linearized_population_loss(W0, u0, W, u, *, alpha: float = 1.0, target=None) -> float:
@@ -804,7 +804,7 @@ def linearized_population_loss(W0, u0, W, u, *, alpha: float = 1.0, target=None)
     kss = target.second_moment(W0.shape[1])
     tan = _Tangent(W0, w_star)
     with torch.no_grad():
-        return float(tan.loss(u, u0[:, None] * (W - W0), alpha / math.sqrt(len(u)), kss)) / kss
+        return float(tan.loss(u, u0[:, None] * (W - W0), alpha / math.sqrt(len(u)), kss)[0]) / kss
 
 
 def _two_layer_init(d, width, seed):
@@ -964,7 +964,7 @@ class _PopulationModels:
         self.loss = self.f2 - 2.0 * c * (self.u @ k) + self.kss
         if self.compare:
             B = self.u0[:, None] * (self.lin_W - self.W0)            # b_i = u0_i (w_i - w0_i)
-            self.lin_loss = self.tan.loss(self.lin_u, B, c, self.kss)
+            self.lin_loss, self.lin_f2 = self.tan.loss(self.lin_u, B, c, self.kss)
 
     def step(self, t, lr):
         c, tan = self.c, getattr(self, "tan", None)
@@ -999,8 +999,7 @@ class _PopulationModels:
             rf_gap = f2 - 2.0 * c * c * (u @ (KW0 @ v)) + v2
             # E[f f_lin] = c^2 (u^T K(W, W0) u_lin + sum_ij u_i E[relu(<w_i,x>) 1[<w0_j,x>>0] <b_j,x>])
             f_flin = c * c * (u @ (KW0 @ lu) + tan.relu_cross(u, B, W, geo))
-            flin2 = c * c * (lu @ (tan.K0 @ lu) + 2.0 * tan.relu_cross(lu, B) + tan.second_moment(B))
-            lin_gap = f2 - 2.0 * f_flin + flin2
+            lin_gap = f2 - 2.0 * f_flin + self.lin_f2.detach()
         out.update(rf=float(rf) / kss, lin=float(self.lin_loss.detach()) / kss,
                    rf_gap=max(float(rf_gap), 0.0) / kss, lin_gap=max(float(lin_gap), 0.0) / kss)
         return out
