@@ -433,8 +433,9 @@ def train_neuron(d: int, *, steps: int, lr: float, seed: int = 0, target=None, s
     init_scale = _check_positive_float("init_scale", init_scale)
     if samples is None:
         w_star = _population_weight(target, d, "train_neuron")
-        if learn_bias:
-            raise ValueError("learn_bias=True needs samples=n: the population trainer has no student bias")
+        if learn_bias or init_bias != 0:
+            raise ValueError("learn_bias and init_bias need samples=n: the population trainer has no student "
+                             f"bias, got learn_bias={learn_bias!r}, init_bias={init_bias!r}")
         w0 = _neuron_init(init, d, seed, init_scale, w_star)
         return _neuron_population(d, w0, w_star, target, steps, lr, seed, dev, callback)
     w_star = target.weight(d) if isinstance(target, ReluTarget) else None
@@ -445,6 +446,8 @@ def train_neuron(d: int, *, steps: int, lr: float, seed: int = 0, target=None, s
     if isinstance(init_bias, bool) or not isinstance(init_bias, (int, float, np.integer, np.floating)) \
             or not math.isfinite(init_bias):
         raise ValueError(f"init_bias must be a finite number, got {init_bias!r}")
+    if init_bias != 0 and not learn_bias:
+        raise ValueError(f"init_bias={init_bias:g} needs a learned student bias: pass learn_bias=True")
     w0 = _neuron_init(init, d, seed, init_scale, w_star)
     return _neuron_samples(d, w0, w_star, target, steps, lr, seed, dev, callback, samples, batch_size,
                            test_samples, bool(learn_bias), float(init_bias))
@@ -542,10 +545,14 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
                                                                                           else [])
     hist = _History(steps, names)
     ns = None if w_star is None else float(w_star.norm())
+    z_train, alive = None, True
 
     def record(t):
+        nonlocal z_train, alive
+        z_train = X @ w + b                                        # pre-activations on the training set
+        alive = bool((z_train > 0).any())
         vals = {"loss": float((torch.relu(Xt @ w + b) - yt).pow(2).mean()) / ey2,
-                "train": float((torch.relu(X @ w + b) - y).pow(2).mean()) / ey2}
+                "train": float((torch.relu(z_train) - y).pow(2).mean()) / ey2}
         if w_star is not None:
             vals["distance"] = float((w - w_star).norm()) / ns
             vals["angle"] = float(_angle(w, w_star)) if float(w.norm()) > 0 else math.nan
@@ -556,11 +563,11 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
     def step(t):
         nonlocal w, b
         if batch is None:
-            Xb, yb = X, y
+            Xb, yb, z = X, y, z_train
         else:
             idx = torch.as_tensor(rng.integers(0, n, batch), device=dev)
             Xb, yb = X[idx], y[idx]
-        z = Xb @ w + b
+            z = z_train[idx]
         active = (z > 0).to(z.dtype)
         r = 2.0 * (torch.relu(z) - yb) * active / len(yb)          # d/dz of the mean squared error
         if learn_bias:
@@ -569,7 +576,7 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
         record(t)
         if not math.isfinite(hist.a["train"][t]):
             return "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
-        if not bool(((X @ w + b) > 0).any()):
+        if not alive:
             return "dead", (f"dead neuron at step {t}: relu(<w,x> + b) is 0 on every training sample, so the "
                             "gradient is 0 for ever (often after a too-large step, or a start with a very "
                             "negative bias); lower lr or change the start")
@@ -583,7 +590,7 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
         return s
 
     record(0)
-    if not bool(((X @ w + b) > 0).any()):
+    if not alive:
         done, stopped_by = 0, "dead"
         message = ("dead start: relu(<w,x> + b) is 0 on every training sample, so the gradient is 0 and "
                    "gradient descent cannot move; raise init_bias or change the start")

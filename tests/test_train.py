@@ -435,7 +435,9 @@ def test_two_layer_callback_state():
     (dict(init_scale=-1.0), ValueError, "init_scale must be a finite positive number"),
     (dict(callback=3), TypeError, "callback must be callable"),
     (dict(device="nonsense"), ValueError, "device must be"),
-    (dict(learn_bias=True), ValueError, "learn_bias=True needs samples=n"),
+    (dict(learn_bias=True), ValueError, "learn_bias and init_bias need samples=n"),
+    (dict(samples=10, init_bias=-1.0), ValueError, "init_bias=-1 needs a learned student bias"),
+    (dict(samples=10, learn_bias=True, init_bias=float("inf")), ValueError, "init_bias must be a finite"),
     (dict(samples=10, learn_bias="yes"), TypeError, "learn_bias must be True, False or None"),
     (dict(target=ReluTarget(w_star=(1.0, 0.0))), ValueError, "w_star has dimension 2 but d=5"),
 ])
