@@ -15,6 +15,7 @@ Numerical guards (clipped cosines, zero vectors, degenerate correlations) live h
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import torch
@@ -64,7 +65,10 @@ def as_matrix(name, a, *, d=None):
 
 def as_vector(name, a, n):
     """Validate a 1-D finite float vector of length ``n``."""
-    arr = np.asarray(a, dtype=np.float64)
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real vector of length {n}, got {type(a).__name__}") from exc
     if arr.ndim == 0:
         arr = np.full(n, float(arr))
     if arr.shape != (n,):
@@ -72,6 +76,42 @@ def as_vector(name, a, n):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
     return arr
+
+
+def check_nonneg_int(name, value):
+    """A non-negative integer (not a bool), else ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return int(value)
+
+
+def _available_bytes(device) -> int | None:
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(n_bytes: float, what: str, device=None) -> None:
+    """Refuse, before starting, a computation that needs more memory than is available (``MemoryError``)."""
+    device = torch.device("cpu") if device is None else torch.device(device)
+    avail = _available_bytes(device)
+    if avail is not None and n_bytes > avail:
+        raise MemoryError(
+            f"{what} needs about {n_bytes / 2**30:.1f} GiB but only {avail / 2**30:.1f} GiB is available "
+            f"on {device}; use a smaller width"
+        )
 
 
 # --------------------------------------------------------------------------- ReLU kernel
@@ -84,9 +124,11 @@ def _relu_kernel_parts(W, V):
     nv2 = (V * V).sum(1)
     N2 = nw2[:, None] * nv2[None, :]                      # |w|^2 |v|^2
     S = torch.sqrt(torch.clamp(N2 - G * G, min=0.0))      # |w||v| sin(theta), guarded
-    norm = torch.sqrt(N2)
-    cos = torch.where(norm > 0, G / torch.where(norm > 0, norm, 1.0), 0.0).clamp(-1.0, 1.0)
-    pi_minus_theta = math.pi - torch.arccos(cos)
+    # theta = atan2(|w||v| sin, |w||v| cos), not arccos(cos): near theta = 0 or pi the rounding
+    # noise of S (~1e-8 |w||v|) then cancels between S and theta <w,v> instead of entering kappa
+    # and its gradient; a zero vector gets theta = pi/2.
+    theta = torch.where(N2 > 0, torch.atan2(S, G), math.pi / 2)
+    pi_minus_theta = math.pi - theta
     # Cho & Saul (2009): kappa = (|w||v| sin(theta) + (pi - theta) <w,v>) / (2 pi)
     K = (S + pi_minus_theta * G) / _TWO_PI
     return K, pi_minus_theta, S, nw2, nv2
@@ -171,6 +213,8 @@ def relu_kernel(W, V=None, *, device=None) -> np.ndarray:
     """
     W = as_matrix("W", W)
     V = W if V is None else as_matrix("V", V, d=W.shape[1])
+    # three (n, m) float64 buffers on the device, one numpy copy
+    check_memory(4 * 8.0 * len(W) * len(V), f"the {len(W)} x {len(V)} kernel matrix", device)
     Wt = torch.as_tensor(W, dtype=torch.float64, device=device)
     Vt = torch.as_tensor(V, dtype=torch.float64, device=device)
     return _relu_kernel_nograd(Wt, Vt).cpu().numpy()
@@ -210,9 +254,12 @@ def bivariate_normal_cdf(h, k, rho):
     """
     h, k, rho = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (h, k, rho)))
     s = np.sqrt(1.0 - rho * rho)
-    # An exact zero is a removable singularity of a_h: a tiny offset of 1e-12 changes Phi2 by ~1e-13.
-    hs = np.where(np.abs(h) < 1e-12, np.where(h < 0, -1e-12, 1e-12), h)
-    ks = np.where(np.abs(k) < 1e-12, np.where(k < 0, -1e-12, 1e-12), k)
+    # An exact zero is a removable singularity of a_h: an offset of 1e-200 changes Phi2 by ~1e-200
+    # (1e-12 here cost 4e-13, e.g. a 2e-12 relative error for bias-free features), and keeps
+    # a_h = O(1e200 / s) finite for |rho| <= 1 - 1e-12.
+    tiny = 1e-200
+    hs = np.where(np.abs(h) < tiny, np.where(h < 0, -tiny, tiny), h)
+    ks = np.where(np.abs(k) < tiny, np.where(k < 0, -tiny, tiny), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ah = (ks - rho * hs) / (hs * s)
         ak = (hs - rho * ks) / (ks * s)
@@ -294,6 +341,8 @@ def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
     else:
         V = as_matrix("V", V, d=W.shape[1])
         c = as_vector("c", np.zeros(V.shape[0]) if c is None else c, V.shape[0])
+    # about a dozen (n, m) float64 temporaries in the vectorized closed form
+    check_memory(14 * 8.0 * len(W) * len(V), f"the {len(W)} x {len(V)} biased kernel matrix")
     s1 = np.linalg.norm(W, axis=1)
     s2 = np.linalg.norm(V, axis=1)
     G = W @ V.T
@@ -349,9 +398,10 @@ def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
     ``c_0 = phi(b) + b Phi(b)``, ``c_1 = Phi(b)``, ``c_k = phi(b) He_{k-2}(-b) / sqrt(k!)``.
     Returns shape ``(kmax + 1,) + b.shape``.
     """
-    if isinstance(kmax, bool) or not isinstance(kmax, (int, np.integer)) or kmax < 0:
-        raise ValueError(f"kmax must be a non-negative integer, got {kmax!r}")
+    kmax = check_nonneg_int("kmax", kmax)
     b = np.asarray(b, dtype=np.float64)
+    if not np.all(np.isfinite(b)):
+        raise ValueError(f"b must be finite, got {b!r}")
     out = np.zeros((kmax + 1,) + b.shape)
     out[0] = _phi(b) + b * _Phi(b)
     if kmax >= 1:
@@ -364,8 +414,14 @@ def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
 
 
 def gauss_hermite(n: int):
-    """Nodes and weights for ``E[f(Z)]``, ``Z ~ N(0, 1)``: ``sum(w * f(z))`` (exact to degree 2n-1)."""
-    z, w = np.polynomial.hermite_e.hermegauss(n)
+    """Nodes and weights for ``E[f(Z)]``, ``Z ~ N(0, 1)``: ``sum(w * f(z))`` (exact to degree 2n-1).
+
+    scipy's ``roots_hermitenorm`` (asymptotic formulas for large ``n``); numpy's ``hermegauss``
+    overflows to NaN weights beyond about 360 nodes.
+    """
+    if check_nonneg_int("n", n) == 0:
+        raise ValueError("n must be a positive integer, got 0")
+    z, w = special.roots_hermitenorm(n)
     return z, w / math.sqrt(_TWO_PI)
 
 
@@ -377,6 +433,9 @@ def hermite_coefficients(f, kmax: int, *, nodes: int = 200) -> np.ndarray:
     """
     if not callable(f):
         raise TypeError(f"f must be a callable activation, got {type(f).__name__}")
+    kmax = check_nonneg_int("kmax", kmax)
+    if check_nonneg_int("nodes", nodes) == 0:
+        raise ValueError("nodes must be a positive integer, got 0")
     z, w = gauss_hermite(nodes)
     return hermite_functions(kmax, z) @ (w * np.asarray(f(z), dtype=np.float64))
 
@@ -385,6 +444,8 @@ def relu_kernel_series(rho, kmax: int = 200) -> np.ndarray:
     """Kernel of unit vectors with correlation ``rho`` from the Hermite series ``sum a_k^2 rho^k``."""
     a2 = relu_hermite_coefficients(kmax) ** 2
     rho = np.asarray(rho, dtype=np.float64)
+    if not np.all(np.abs(rho) <= 1.0):                     # also rejects NaN
+        raise ValueError(f"rho must be a correlation in [-1, 1], got {rho!r}")
     return np.polynomial.polynomial.polyval(rho, a2)
 
 
