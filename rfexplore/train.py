@@ -708,16 +708,16 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
     else:
         bound = None if magnitude is None else magnitude / r
         u = torch.zeros(r, dtype=K.dtype, device=dev)
+        Ku = torch.zeros_like(u)
 
         def step(t):
-            nonlocal u
-            u_new = u - lr * 2.0 * (K @ u - k)                       # gradient of u^T K u - 2 k^T u
+            nonlocal u, Ku
+            u_new = u - lr * 2.0 * (Ku - k)                          # gradient of u^T K u - 2 k^T u
             if bound is not None:
                 u_new = u_new.clamp(-bound, bound)                   # projection onto |u_i| <= M / r
-            u = u_new
+            u, Ku = u_new, K @ u_new
             # relative population error of u_t (DESIGN 2.2)
-            hist.put(t, loss=float((u @ (K @ u) - 2.0 * (k @ u) + kss) / kss),
-                     magnitude=float(r * u.abs().max()))
+            hist.put(t, loss=float((u @ Ku - 2.0 * (k @ u) + kss) / kss), magnitude=float(r * u.abs().max()))
             return None
 
         done, stopped_by, message = _drive(steps, step, state, callback)
@@ -738,11 +738,11 @@ def _pair_geometry(W: torch.Tensor, V: torch.Tensor):
     G = W @ V.T
     nw, nv = W.norm(dim=1), V.norm(dim=1)
     N = nw[:, None] * nv[None, :]
-    cos = (G / N.clamp_min(1e-300)).clamp(-1.0, 1.0)
-    sin = torch.sqrt((1.0 - cos * cos).clamp_min(0.0))
-    pmt = math.pi - torch.arccos(cos)
+    S = torch.sqrt((N * N - G * G).clamp_min(0.0))                 # |w||v| sin theta
+    pmt = math.pi - torch.atan2(S, G)                              # theta from (S, G), as in gaussian.py
+    inv_N = torch.where(N > 0, 1.0 / N.clamp_min(1e-300), 0.0)
     # Cho & Saul: kappa = (|w||v| sin theta + (pi - theta) <w, v>) / (2 pi)
-    return pmt, sin, cos, (N * sin + pmt * G) / _TWO_PI, nw
+    return pmt, S * inv_N, G * inv_N, (S + pmt * G) / _TWO_PI, nw
 
 
 class _Tangent:
