@@ -14,11 +14,14 @@
 Every trainer returns a small frozen dataclass of numpy histories indexed by step: entry ``t``
 is the state after ``t`` steps, ``t = 0 .. steps_done``. Each takes ``callback(step, state)``,
 called after every step with ``state`` a dict (``"step"``, ``"steps"``, ``"loss"`` and
-trainer-specific keys); returning ``True`` or raising ``StopIteration`` stops the run, and so does
+trainer-specific keys; ``"losses"`` is a view of the history so far: copy it to keep it);
+returning ``True`` or raising ``StopIteration`` stops the run, and so does
 a ``KeyboardInterrupt`` — the history so far comes back with ``complete=False`` and
 ``stopped_by`` saying why. A dashboard's Stop button is a callback that checks a flag:
 ``callback=lambda step, state: stop_event.is_set()``.
 
+The exact population trainers take bias-free ReLU targets (closed forms with torch gradients);
+a biased or any other target trains on samples, where the neuron may learn a bias too.
 Losses are mean squared errors ``E[(f(x) - y(x))^2]`` reported relative to ``E[y^2]``.
 Randomness comes only from ``seed`` (numpy ``SeedSequence`` streams); same seed, same history.
 """
@@ -846,7 +849,10 @@ def train_two_layer(d: int, width: int, *, alpha: float = 1.0, steps: int, lr: f
     steps : int
     lr : float, optional
         Step size; default ``1 / alpha^2`` (the function then moves at a rate independent of
-        ``alpha``: lazy training keeps the same speed).
+        ``alpha``: lazy training keeps the same speed, and the RF and linearized models follow
+        the same curve at every ``alpha``). Well below ``alpha = 1`` that step is too large for
+        the non-linear dynamics (``alpha = 0.1``: erratic, ``0.05``: diverges, reported as
+        ``stopped_by="diverged"``); pass a smaller ``lr`` there.
     seed : int
     target : ReluTarget, optional
         ``None``: the unit neuron. The population loss needs a bias-free ReLU target; with
