@@ -897,3 +897,119 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
 
 __all__ += ["FEATURE_TARGETS", "FeaturesResult", "features_dashboard", "features_target",
             "features_training_inputs"]
+
+
+# ------------------------------------------------------------------- notebook 05: Hermite spectrum, staircase
+
+STAIRCASE_D_RANGE = (2, 30)
+STAIRCASE_POOL_RANGE = (100, 4000)
+STAIRCASE_KMAX = 12
+
+
+def _log_widths(n_max: int, points: int = 160) -> np.ndarray:
+    return np.unique(np.round(np.logspace(0, np.log10(n_max), points)).astype(int))
+
+
+def staircase_curve(d: int, pool: int, *, symmetric: bool = True, seed: int = 0, cache: dict | None = None,
+                    device=None) -> np.ndarray:
+    """Exact relative error of a unit ReLU for every width ``1..pool`` (nested features, one Cholesky).
+
+    ``cache`` maps ``(d, symmetric, seed)`` to the longest curve computed so far; a pool no larger
+    than a cached one is a slice of it (pools are nested), so only a larger pool is factorized again.
+    """
+    from .features import check_positive_int, check_seed
+
+    lo, hi = STAIRCASE_D_RANGE
+    if not _is_int(d) or not lo <= d <= hi:
+        raise ValueError(f"d must be an integer from {lo} to {hi} (small, so the curve is exact and fast), "
+                         f"got {d!r}")
+    lo, hi = STAIRCASE_POOL_RANGE
+    pool = check_positive_int("pool", pool)
+    if not lo <= pool <= hi:
+        raise ValueError(f"pool must be an integer from {lo} to {hi}, got {pool}")
+    seed = check_seed(seed)
+    if not isinstance(symmetric, (bool, np.bool_)):
+        raise TypeError(f"symmetric must be True or False, got {symmetric!r}")
+    key = (int(d), bool(symmetric), seed)
+    cache = {} if cache is None else cache
+    if key not in cache or len(cache[key]) < pool:
+        fit = fit_nested(sample_features(d, pool, symmetric=bool(symmetric), seed=seed), device=device)
+        cache[key] = fit.relative_errors().copy()
+    return cache[key][:pool]
+
+
+def staircase_dashboard(*, d: int = 10, pool: int = 1500, symmetric: bool = True, seed: int = 0,
+                        cache: dict | None = None, static=None) -> Explorer:
+    """Why random features plateau: the ReLU's energy per degree and the exact error-vs-width staircase.
+
+    Controls: ``d`` (2..30), ``pool`` (largest width, 100..4000), ``symmetric`` (sign-symmetric pairs),
+    ``seed``. Figures: share of ``E[relu²]`` per degree (Hermite limit and spherical harmonics in
+    dimension ``d``); exact RF error for every width with the predicted plateaus. Curves are cached per
+    ``(d, symmetric, seed)`` (``explorer.cache``): returning to a setting, or shrinking the pool, is instant.
+    Pass the ``cache`` of :func:`staircase_curve` calls made before to reuse their curves.
+    """
+    from .fit import width_needed
+    from .gaussian import (
+        harmonic_dimension,
+        relu_hermite_coefficients,
+        relu_hermite_residuals,
+        relu_sphere_energies,
+        rf_staircase,
+    )
+
+    cache = {} if cache is None else cache
+    kmax = STAIRCASE_KMAX
+    hermite = 2.0 * relu_hermite_coefficients(kmax) ** 2          # a_k^2 / E[relu^2], E[relu^2] = 1/2
+
+    def compute(d, pool, symmetric, seed):
+        errors = staircase_curve(d, pool, symmetric=symmetric, seed=seed, cache=cache)
+        steps, levels, degrees = rf_staircase(d, symmetric=bool(symmetric), max_degree=10)
+        limit = relu_hermite_residuals(degrees)                   # the d -> oo levels
+        grid = _log_widths(pool)
+        rows = []
+        for w, lv, lim, l in zip(steps, levels, limit, degrees, strict=True):
+            rows.append(dict(degree=int(l), directions=harmonic_dimension(d, int(l)), step=int(w),
+                             level=float(lv), limit=float(lim),
+                             error_at_step=float(errors[w - 1]) if w <= pool else None,
+                             reached_at=width_needed(errors, float(lv))))
+        return dict(d=d, pool=pool, symmetric=bool(symmetric), seed=seed, errors=errors, grid=grid,
+                    staircase=(steps, levels, degrees), limit=limit, rows=rows,
+                    sphere=relu_sphere_energies(d, kmax))
+
+    def figures(res):
+        kind = "sign-symmetric pairs" if res["symmetric"] else "i.i.d. features"
+        return [plots.plot_energy_per_degree(np.arange(kmax + 1), hermite, sphere_energies=res["sphere"],
+                                             d=res["d"]),
+                plots.plot_staircase(res["grid"], res["errors"][res["grid"] - 1], d=res["d"],
+                                     staircase=res["staircase"], limit_levels=res["limit"],
+                                     title=f"Exact RF error vs width: d = {res['d']}, {kind}")]
+
+    def readout(res):
+        def fmt(v):
+            return "—" if v is None else f"{v:.3g}"
+
+        head = ("<tr><th>degree ≤ l</th><th>new directions N(d,l)</th><th>step at r ≈</th><th>level (d)</th>"
+                "<th>level (d→∞)</th><th>RF error at step</th><th>first r reaching level</th></tr>")
+        body = "".join(
+            f"<tr><td>{r['degree']}</td><td>{r['directions']}</td><td>{r['step']}</td><td>{r['level']:.4f}</td>"
+            f"<td>{r['limit']:.4f}</td><td>{fmt(r['error_at_step'])}</td>"
+            f"<td>{'beyond ' + str(res['pool']) if r['reached_at'] is None else r['reached_at']}</td></tr>"
+            for r in res["rows"] if r["step"] <= 4 * res["pool"])
+        return (f"<b>d = {res['d']}</b>, exact error at r = {res['pool']}: {res['errors'][-1]:.3g}"
+                f"<table style='border-collapse:collapse;font-size:90%' cellpadding='3'>{head}{body}</table>")
+
+    controls = {
+        "d": widgets.IntSlider(value=d, min=STAIRCASE_D_RANGE[0], max=STAIRCASE_D_RANGE[1], description="d",
+                               continuous_update=False),
+        "pool": widgets.IntSlider(value=pool, min=STAIRCASE_POOL_RANGE[0], max=STAIRCASE_POOL_RANGE[1],
+                                  step=100, description="max width", continuous_update=False),
+        "symmetric": widgets.Checkbox(value=symmetric, description="sign-symmetric pairs (w, −w)"),
+        "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6, description="seed"),
+    }
+    explorer = Explorer(controls, compute, figures, readout=readout, static=static,
+                        title="<b>Why the plateaus: the Hermite spectrum and the staircase</b>")
+    explorer.cache = cache
+    return explorer
+
+
+__all__ += ["staircase_dashboard", "staircase_curve"]

@@ -245,8 +245,8 @@ def plot_staircase(widths, errors, *, d, staircase, limit_levels=None, title=Non
     sw, levels, degs = (_arr(a) for a in staircase)
     keep = sw <= xmax
     sx = list(sw[keep]) + ([xmax] if keep.any() else [])
-    lines = (("predicted plateaus in dimension d", levels, dict(color=COLORS["theory"], width=2)),
-             ("Hermite limit d → ∞ (0.18, 0.0225, …)", limit_levels,
+    lines = (("predicted plateaus (dimension d)", levels, dict(color=COLORS["theory"], width=2)),
+             ("levels as d → ∞ (0.18, 0.0225, …)", limit_levels,
               dict(color=COLORS["neuron"], width=1.5, dash="dot")))
     for name, lv, style in lines:
         ly = [] if lv is None or not keep.any() else list(_arr(lv)[keep]) + [float(_arr(lv)[keep][-1])]
@@ -254,13 +254,14 @@ def plot_staircase(widths, errors, *, d, staircase, limit_levels=None, title=Non
             x=sx if ly else [], y=ly, name=name, mode="lines", line=dict(shape="hv", **style),
             hovertemplate="width ≥ %{x}<br>level %{y:.4g}<extra>" + name + "</extra>"))
     fig.add_trace(go.Scatter(
-        x=sw[keep], y=levels[keep], name="steps: all directions up to degree l", mode="markers+text",
+        x=sw[keep], y=levels[keep], name="steps (degree ≤ l spanned)", mode="markers+text",
         marker=dict(color=COLORS["theory"], size=8, symbol="line-ns-open", line=dict(width=2)),
         text=[f"l≤{int(k)}" for k in degs[keep]], textposition="top right", customdata=degs[keep],
         hovertemplate="degree ≤ %{customdata} spanned at about r = %{x}<br>level %{y:.4g}<extra></extra>"))
     lo = min([float(errors.min()) if errors.size else 1.0] + list(levels[keep]))
     fig.update_yaxes(range=[np.log10(max(lo, 1e-6)) - 0.3, 0.05])
-    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.05])
+    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.08])
+    fig.update_layout(margin=dict(t=90))                      # room for a two-line legend
     return fig
 
 
