@@ -31,7 +31,7 @@ help:
 	@echo "make app        serve $(APP_NOTEBOOK) as a standalone page (Voila, http://localhost:8866)"
 	@echo "make html       execute every notebook and render it to static HTML in _build/html/"
 	@echo "make bench      run benchmarks/*.py"
-	@echo "make strip      remove outputs and widget state from notebooks before committing"
+	@echo "make strip      remove outputs (but nbval's reference outputs) and widget state from notebooks"
 	@echo "make clean      remove build outputs and caches (make distclean also removes .venv)"
 
 venv: $(STAMP)
@@ -88,13 +88,11 @@ html: $(STAMP)
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
 
-# Clears outputs, execution counts and notebook-level metadata (widget state) except kernelspec/language_info.
+# Keeps only the reference (stdout) outputs of `# NBVAL_CHECK_OUTPUT` cells, which nbval compares against;
+# removes every other output, execution counts and widget state. (`python .ci/notebooks.py refresh NB`
+# re-executes a notebook with CI=1 and strips it.)
 strip: $(STAMP)
-	$(BIN)/jupyter nbconvert --clear-output --inplace \
-	  --ClearMetadataPreprocessor.enabled=True --ClearMetadataPreprocessor.clear_cell_metadata=False \
-	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=kernelspec \
-	  --ClearMetadataPreprocessor.preserve_nb_metadata_mask=language_info \
-	  $(NOTEBOOKS) $(wildcard tests/browser/fixtures/*.ipynb)
+	$(PY) .ci/notebooks.py strip $(NOTEBOOKS) $(wildcard tests/browser/fixtures/*.ipynb)
 
 clean:
 	rm -rf _build artifacts .pytest_cache .ruff_cache build *.egg-info
