@@ -148,7 +148,8 @@ class TwoLayerResult:
         and of the linearized (tangent) model, trained alongside with the same steps
     rf_gaps, lin_gaps : ``E[(f - f_rf)^2] / E[y^2]`` and ``E[(f - f_lin)^2] / E[y^2]``
         (all four ``None`` when ``compare=False``)
-    W, u : final first-layer ``(r, d)`` and output ``(r,)`` weights
+    W, u : final first-layer ``(r, d)`` and output ``(r,)`` weights (after a ``KeyboardInterrupt``
+        in the middle of a step they may be one step past the last history entry)
     """
 
     d: int
