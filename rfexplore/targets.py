@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from .gaussian import as_matrix, biased_relu_hermite_coefficients, biased_relu_kernel, hermite_functions
+from .gaussian import (
+    as_matrix,
+    as_vector,
+    biased_relu_hermite_coefficients,
+    biased_relu_kernel,
+    hermite_functions,
+)
 
 __all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target"]
 
@@ -36,11 +42,32 @@ def _finite(name, value, *, positive=False):
     return float(value)
 
 
+def _check_d(d):
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"d must be a positive integer, got {d!r} ({type(d).__name__})")
+    if d <= 0:
+        raise ValueError(f"d must be a positive integer, got {d}")
+    return int(d)
+
+
+def _features(W, b):
+    """Validated feature weights ``(r, d)`` and biases ``(r,)`` (zeros for ``None``)."""
+    W = as_matrix("W", W)
+    return W, (np.zeros(len(W)) if b is None else as_vector("b", b, len(W)))
+
+
 def _split(W, b):
     """Unit directions, norms and normalized biases of features ``relu(<w,x> + b)``."""
     norms = np.linalg.norm(W, axis=1)
     safe = np.where(norms > 0, norms, 1.0)
-    return W / safe[:, None], norms, (np.zeros(len(W)) if b is None else b) / safe
+    return W / safe[:, None], norms, b / safe
+
+
+def _single_index_moments(W, b, norms, beta, coef_fn, mean_y):
+    """``|w| c_K(b/|w|)``-weighted sums for unit directions; a zero ``w`` is the constant ``relu(b)``."""
+    out = norms * coef_fn(beta)
+    zero = norms == 0
+    return np.where(zero, np.maximum(b, 0.0) * mean_y, out)
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,7 @@ class ReluTarget:
         _finite("bias", self.bias)
 
     def weight(self, d: int) -> np.ndarray:
+        d = _check_d(d)
         if self.w_star is None:
             w = np.zeros(d)
             w[0] = self.norm
@@ -77,14 +105,15 @@ class ReluTarget:
         return float(biased_relu_kernel(self.weight(d)[None], [self.bias])[0, 0])
 
     def cross_moments(self, W, b=None) -> np.ndarray:
-        bb = np.zeros(len(W)) if b is None else b
-        return biased_relu_kernel(W, bb, self.weight(W.shape[1])[None], [self.bias])[:, 0]
+        W, b = _features(W, b)
+        return biased_relu_kernel(W, b, self.weight(W.shape[1])[None], [self.bias])[:, 0]
 
     def __call__(self, X) -> np.ndarray:
+        X = as_matrix("X", X)
         return np.maximum(X @ self.weight(X.shape[1]) + self.bias, 0.0)
 
     def label(self) -> str:
-        b = f" + {self.bias:g}" if self.bias else ""
+        b = (f" + {self.bias:g}" if self.bias > 0 else f" - {-self.bias:g}") if self.bias else ""
         return f"ReLU neuron [<w*,x>{b}]+, |w*| = {self.norm:g}"
 
 
@@ -101,7 +130,8 @@ class HermiteTarget:
 
     def __post_init__(self):
         if not isinstance(self.terms, dict) or not self.terms:
-            raise ValueError(f"terms must be a non-empty dict of multi-index -> coefficient, got {self.terms!r}")
+            raise ValueError(
+                f"terms must be a non-empty dict of multi-index -> coefficient, got {self.terms!r}")
         clean = {}
         for alpha, coef in self.terms.items():
             alpha = (alpha,) if isinstance(alpha, (int, np.integer)) else tuple(alpha)
@@ -133,23 +163,31 @@ class HermiteTarget:
         return float(sum(c * c for c in self.terms.values()))   # orthonormal Hermite basis
 
     def _check_d(self, d):
+        d = _check_d(d)
         if self._dims() > d:
             raise ValueError(f"this Hermite target uses {self._dims()} coordinates but d={d}")
 
     def cross_moments(self, W, b=None) -> np.ndarray:
-        # E[relu(<w,x>+b) prod_j h_{alpha_j}(x_j)] = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j
+        # E[relu(<w,x>+b) prod_j h_{alpha_j}(x_j)]
+        #     = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j,  K = sum alpha_j
+        W, b = _features(W, b)
         self._check_d(W.shape[1])
         U, norms, beta = _split(W, b)
-        c = biased_relu_hermite_coefficients(self.degree, beta)      # (K+1, r)
-        out = np.zeros(len(W))
-        for alpha, coef in self.terms.items():
-            K = sum(alpha)
-            multinom = math.exp(0.5 * (math.lgamma(K + 1) - sum(math.lgamma(a + 1) for a in alpha)))
-            mono = np.prod([U[:, j] ** a for j, a in enumerate(alpha)], axis=0)
-            out += coef * multinom * c[K] * mono
-        return norms * out
+
+        def series(beta):
+            c = biased_relu_hermite_coefficients(self.degree, beta)      # (K+1, r)
+            out = np.zeros(len(W))
+            for alpha, coef in self.terms.items():
+                K = sum(alpha)
+                multinom = math.exp(0.5 * (math.lgamma(K + 1) - sum(math.lgamma(a + 1) for a in alpha)))
+                mono = np.prod([U[:, j] ** a for j, a in enumerate(alpha)], axis=0)
+                out += coef * multinom * c[K] * mono
+            return out
+
+        return _single_index_moments(W, b, norms, beta, series, self.terms.get((0,), 0.0))
 
     def __call__(self, X) -> np.ndarray:
+        X = as_matrix("X", X)
         self._check_d(X.shape[1])
         y = np.zeros(len(X))
         for alpha, coef in self.terms.items():
@@ -201,18 +239,24 @@ class PeriodicTarget:
         return np.cos(self.phase + k * math.pi / 2) * np.exp(logmag)
 
     def second_moment(self, d: int) -> float:
+        _check_d(d)
         # E[cos^2(t z + phase)] = (1 + cos(2 phase) exp(-2 t^2)) / 2
         return 0.5 * (1.0 + math.cos(2 * self.phase) * math.exp(-2.0 * self.t ** 2))
 
     def cross_moments(self, W, b=None) -> np.ndarray:
+        W, b = _features(W, b)
         U, norms, beta = _split(W, b)
         p = self.hermite_coefficients()
-        c = biased_relu_hermite_coefficients(len(p) - 1, beta)       # (K+1, r)
-        rho = U[:, 0]
-        powers = rho[None, :] ** np.arange(len(p))[:, None]
-        return norms * np.einsum("k,kr,kr->r", p, c, powers)
+
+        def series(beta):
+            c = biased_relu_hermite_coefficients(len(p) - 1, beta)       # (K+1, r)
+            powers = U[None, :, 0] ** np.arange(len(p))[:, None]
+            return np.einsum("k,kr,kr->r", p, c, powers)
+
+        return _single_index_moments(W, b, norms, beta, series, p[0])
 
     def __call__(self, X) -> np.ndarray:
+        X = as_matrix("X", X)
         return np.cos(self.t * X[:, 0] + self.phase)
 
     def label(self) -> str:
@@ -237,6 +281,7 @@ class CallableTarget:
         return None
 
     def __call__(self, X) -> np.ndarray:
+        X = as_matrix("X", X)
         y = np.asarray(self.function(X), dtype=np.float64)
         if y.shape != (len(X),):
             raise ValueError(f"target function must return shape ({len(X)},), got {y.shape}")
