@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from .features import FeaturePool, check_positive_int, check_seed
-from .fit import check_magnitude, check_memory, fit_nested
+from .fit import NestedFit, check_magnitude, check_memory, fit_nested
 from .gaussian import as_matrix, relu_kernel_torch
 from .targets import ReluTarget, check_target
 
@@ -613,8 +613,8 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
 # --------------------------------------------------------------------------- RF by gradient descent
 
 
-def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = None, magnitude=None,
-             method: str = "auto", device=None, callback=None) -> RFTrainResult:
+def train_rf(pool: FeaturePool | NestedFit, target=None, *, steps: int, lr: float | None = None, magnitude=None,
+             method: str = "auto", width: int | None = None, device=None, callback=None) -> RFTrainResult:
     """Train the output weights ``u`` of a random-features model by gradient descent from ``u = 0``.
 
     Minimizes the exact population loss ``u^T K u - 2 k^T u + k**`` (DESIGN 2.2) by gradient
@@ -624,8 +624,10 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
 
     Parameters
     ----------
-    pool : FeaturePool
-        Features from :func:`rfexplore.sample_features` (``r`` of them, with or without biases).
+    pool : FeaturePool or NestedFit
+        Features from :func:`rfexplore.sample_features` (``r`` of them, with or without biases), or
+        an already factorized :class:`rfexplore.fit.NestedFit`, whose Gram matrix is then reused
+        (its own target unless ``target`` is given; its first ``width`` features).
     target : target, optional
         Any target with closed-form moments (``None``: the unit ReLU neuron).
     steps : int
@@ -647,8 +649,10 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
     -------
     RFTrainResult
     """
-    if not isinstance(pool, FeaturePool):
-        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    if not isinstance(pool, (FeaturePool, NestedFit)):
+        raise TypeError(f"pool must be a FeaturePool (from sample_features) or a NestedFit, got {type(pool).__name__}")
+    if isinstance(pool, NestedFit) and target is None:
+        target = pool.target
     target = check_target(target)
     steps = check_positive_int("steps", steps)
     magnitude = check_magnitude(magnitude)
@@ -660,13 +664,26 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
     method = ("iterate" if magnitude is not None else "closed") if method == "auto" else method
     dev = _check_device(device)
     callback = _check_callback(callback)
-    nested = fit_nested(pool, target, device=dev)
-    r = pool.width
+    if isinstance(pool, NestedFit):
+        nested = pool if target is pool.target else pool.retarget(target)
+    else:
+        nested = fit_nested(pool, target, device=dev)
+    r = nested.width if width is None else check_positive_int("width", width)
+    if r > nested.width:
+        raise ValueError(f"width must be at most the pool size {nested.width}, got {r}")
     best = nested.fit(r, magnitude=magnitude).relative_error
-    K, k, kss = nested.K, nested.k, nested.kss
-    lam, V = torch.linalg.eigh(K)
-    lam = lam.clamp_min(0.0)
-    lam_max = float(lam[-1])
+    K, k, kss = nested.K[:r, :r], nested.k[:r], nested.kss
+    dev = K.device
+    if method == "closed":
+        lam, V = torch.linalg.eigh(K)
+        lam = lam.clamp_min(0.0)
+        lam_max = float(lam[-1])
+    else:                        # power iteration: lambda_max without the O(r^3) eigendecomposition
+        v = torch.ones(r, dtype=K.dtype, device=dev) / math.sqrt(r)
+        for _ in range(100):     # the ReLU Gram's top eigenvalue is well separated: fast convergence
+            v = K @ v
+            v = v / v.norm().clamp_min(1e-300)
+        lam_max = float(v @ (K @ v))
     if lr is None:
         lr = 0.5 / lam_max
     else:
@@ -729,7 +746,7 @@ def train_rf(pool: FeaturePool, target=None, *, steps: int, lr: float | None = N
         width=r, losses=hist.get("loss", done), magnitudes=hist.get("magnitude", done),
         best_error=float(best),
         weights=u.cpu().numpy(), steps_done=done, steps=steps, complete=done == steps, stopped_by=stopped_by,
-        message=message, lr=float(lr), method=method, magnitude_budget=magnitude, seed=pool.seed,
+        message=message, lr=float(lr), method=method, magnitude_budget=magnitude, seed=nested.pool.seed,
         target=target.label())
 
 

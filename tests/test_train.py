@@ -485,3 +485,18 @@ def test_train_rf_validation():
         train_rf(pool, steps=3, method="closed", magnitude=1.0)
     with pytest.raises(ValueError, match=r"lr must be below 1 / lambda_max\(K\)"):
         train_rf(pool, steps=3, lr=100.0)
+
+
+def test_train_rf_reuses_a_nested_factorization():
+    """A NestedFit's Gram matrix serves any prefix width: same curve as training that pool alone."""
+    from rfexplore.fit import fit_nested
+
+    pool = sample_features(6, 40, symmetric=True, seed=3)
+    nested = fit_nested(pool)
+    a = train_rf(nested, width=24, steps=30, method="iterate")
+    b = train_rf(pool.head(24), steps=30, method="iterate")
+    assert a.width == 24 and a.seed == 3
+    np.testing.assert_allclose(a.losses, b.losses, rtol=1e-9, atol=1e-12)
+    assert a.best_error == pytest.approx(nested.relative_errors()[23], rel=1e-12)
+    with pytest.raises(ValueError, match="width must be at most the pool size 40, got 41"):
+        train_rf(nested, width=41, steps=3)
