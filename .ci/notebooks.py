@@ -23,9 +23,10 @@ def strip(nb):
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
             continue
-        cell.execution_count = None
         keep = cell.source.lstrip().startswith(MARK)
         cell.outputs = [o for o in cell.outputs if keep and o.output_type == "stream" and o.name == "stdout"]
+        # nbval treats a cell without an execution count as unrun and rejects its reference outputs
+        cell.execution_count = 1 if cell.outputs else None
         for o in cell.outputs:
             o.pop("metadata", None)
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in ("tags", "jupyter", "collapsed")}

@@ -434,3 +434,30 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
         seed=pool.seed, jitter=jitter, exact=exact, target=target.label(), distribution=distribution,
         symmetric=bool(symmetric), magnitude_budget=magnitude,
     )
+
+
+# ------------------------------------------------------------------- width needed (notebooks 02, 04, 05)
+
+
+def width_needed(errors, eps: float) -> int | None:
+    """Smallest width ``m`` with ``errors[m-1] <= eps``: the first width of a nested curve to reach ``eps``.
+
+    ``errors`` is an error-vs-width curve for widths ``1, 2, ..., R`` (e.g.
+    :meth:`NestedFit.relative_errors`). Returns ``None`` when no width up to ``R`` reaches ``eps``.
+
+    >>> width_needed([0.9, 0.6, 0.5, 0.2], 0.5)
+    3
+    >>> width_needed([0.9, 0.6], 0.5) is None
+    True
+    """
+    arr = np.asarray(errors, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"errors must be a non-empty 1-D curve (one error per width), got shape {arr.shape}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(eps) or eps < 0:
+        raise ValueError(f"eps must be a finite non-negative error level, got {eps!r}")
+    hit = np.flatnonzero(arr <= eps)
+    return int(hit[0]) + 1 if hit.size else None
+
+
+__all__ += ["width_needed"]

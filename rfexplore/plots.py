@@ -481,3 +481,96 @@ def plot_sample_errors(ns, train, test, exact, *, width, guide=None, title=None)
 
 __all__ += ["plot_features_1d", "plot_features_2d", "plot_fit_1d", "plot_fit_errors", "plot_kernel_slice",
             "plot_kernel_errors", "plot_sample_errors"]
+
+
+# ------------------------------------------------------------------- low-degree polynomials (notebook 02)
+
+# one colour per polynomial degree k = 1, 2, 3, 4, 5
+DEGREE_COLORS = (COLORS["light"], COLORS["network"], COLORS["rf"], COLORS["neuron"], COLORS["accent"])
+
+
+def _degree_color(k) -> str:
+    return DEGREE_COLORS[(int(k) - 1) % len(DEGREE_COLORS)]
+
+
+def plot_error_curves(curves: dict, *, counts: dict | None = None, eps=None, needed=None,
+                      title=None) -> go.Figure:
+    """Exact relative error against width (log x, linear y) for nested RF curves, with predicted counts.
+
+    ``curves = {legend name: (widths, errors)}``; ``counts = {legend name: width}`` draws dotted
+    vertical lines (e.g. the number of degree-k directions ``C(d+k-1, k)``), the i-th in the colour of
+    the i-th curve (grey when there are more counts than curves); ``eps`` draws the target error;
+    ``needed`` lists, per curve, the first width reaching ``eps`` (``None``: not reached), marked on it.
+    """
+    fig = _fig(title or "Random features: error vs width", "width r (number of random features)",
+               "relative error  E[(f − y)²] / E[y²]", xlog=True)
+    palette = [COLORS["rf"], COLORS["neuron"], COLORS["network"], COLORS["accent"], COLORS["light"]]
+    xmax = 1.0
+    for i, (name, (widths, errors)) in enumerate(curves.items()):
+        widths, errors = _arr(widths), _arr(errors)
+        xmax = max(xmax, float(widths.max()) if widths.size else 1.0)
+        fig.add_trace(go.Scatter(
+            x=widths, y=errors, name=name, mode="lines", line=dict(color=palette[i % len(palette)], width=3),
+            hovertemplate="width %{x}<br>error %{y:.4g}<extra>" + name + "</extra>"))
+    for i, (name, width) in enumerate((counts or {}).items()):
+        color = palette[i % len(palette)] if len(counts) <= len(curves) else COLORS["theory"]
+        fig.add_trace(go.Scatter(
+            x=[float(width)] * 2, y=[0.0, 1.05], name=name, mode="lines",
+            line=dict(color=color, width=1.5, dash="dot"),
+            hovertemplate=f"{name}<br>= {width:g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[1.0, xmax] if eps is not None else [], y=[float(eps)] * 2 if eps is not None else [],
+        name="target error ε", mode="lines", line=dict(color=COLORS["theory"], width=1.5, dash="dash"),
+        hovertemplate="target error ε = %{y:.3g}<extra></extra>"))
+    nx, ny = [], []
+    for (widths, errors), m in zip(curves.values(), [None] * len(curves) if needed is None else needed,
+                                   strict=True):
+        widths, errors = _arr(widths), _arr(errors)
+        hit = np.flatnonzero(widths == m) if m is not None else []
+        if len(hit):
+            nx.append(float(m))
+            ny.append(float(errors[hit[0]]))
+    fig.add_trace(go.Scatter(
+        x=nx, y=ny, name="width needed for ε", mode="markers",
+        marker=dict(color="white", size=11, line=dict(color="black", width=2)),
+        hovertemplate="first width reaching ε: %{x}<br>error %{y:.4g}<extra></extra>"))
+    fig.update_yaxes(range=[0.0, 1.05])
+    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.05])
+    return fig
+
+
+def _per_degree_lines(fig, ds, series: dict, name, *, dash=None, markers=True):
+    for k, values in series.items():
+        y = np.array([np.nan if v is None else float(v) for v in values])
+        label = name.format(k=k, km1=int(k) - 1)
+        fig.add_trace(go.Scatter(
+            x=_arr(ds), y=y, name=label, mode="lines+markers" if markers else "lines",
+            line=dict(color=_degree_color(k), width=2.5 if markers else 1.5, dash=dash), marker=dict(size=8),
+            hovertemplate="d = %{x}<br>%{y:.4g}<extra>" + label + "</extra>"))
+
+
+def plot_width_needed(ds, needed: dict, counts: dict, *, eps: float, title=None) -> go.Figure:
+    """Width needed to reach error ``eps`` against ``d`` (log-log), one colour per degree ``k``.
+
+    ``needed = {k: widths per d}`` (``None``: not reached) is measured; ``counts = {k: C(d+k-1, k) per d}``,
+    the number of degree-``k`` polynomial directions, is drawn dashed in the same colour.
+    """
+    fig = _fig(title or f"Width needed for error {eps:g} tracks the number of degree-k directions",
+               "input dimension d", f"width needed for error ≤ {eps:g}", xlog=True, ylog=True)
+    _per_degree_lines(fig, ds, needed, "degree {k}: width needed (measured)")
+    _per_degree_lines(fig, ds, counts, "degree {k}: C(d+{km1}, {k}) directions", dash="dash", markers=False)
+    return fig
+
+
+def plot_magnitude_vs_d(ds, magnitudes: dict, *, eps: float, title=None) -> go.Figure:
+    """The paper's weight measure ``r · max|u_i|`` at the width needed for ``eps``, against ``d`` (log-log).
+
+    ``magnitudes = {k: values per d}`` (``None``: not reached), one colour per degree ``k``.
+    """
+    fig = _fig(title or "The output weights stay polynomial in d", "input dimension d",
+               f"r · max |uᵢ| at error {eps:g}", xlog=True, ylog=True, height=340)
+    _per_degree_lines(fig, ds, magnitudes, "degree {k}")
+    return fig
+
+
+__all__ += ["DEGREE_COLORS", "plot_error_curves", "plot_width_needed", "plot_magnitude_vs_d"]
