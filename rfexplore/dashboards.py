@@ -1160,3 +1160,234 @@ def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 
 
 
 __all__ += ["PolynomialResult", "polynomial_dashboard", "polynomial_target"]
+
+
+# ------------------------------------------------------------------- notebook 04: the limitation
+
+LIMITATION_DS = (4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 60)
+LIMITATION_EPS = (0.3, 0.2, 0.15, 0.1, 0.05, 0.02)
+LIMITATION_NORMS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+LIMITATION_BIASES = (-1.0, 0.0, 1.0)
+LIMITATION_BUDGETS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+@dataclass(frozen=True)
+class LimitationData:
+    """Exact RF errors for a unit ReLU target over a grid of ``d`` (precomputed for the dashboard).
+
+    Features are sign-symmetric pairs on the sphere; every ``d`` uses a pool of ``pool_size`` features
+    per seed and one Cholesky factorization, which gives the error at every width ``1..pool_size``.
+    """
+
+    ds: tuple
+    seeds: tuple
+    pool_size: int
+    errors: dict            # d -> (pool_size,) relative error at widths 1..R, mean over seeds
+    grid: np.ndarray        # widths where the best fit's r·max|u_i| is computed
+    magnitudes: dict        # d -> r·max|u_i| of the best fit on the grid (seed 0)
+    grid_errors: dict       # d -> relative error of that fit on the grid (seed 0)
+    norms: tuple            # |w*| on offer for the steep neuron
+    biases: tuple           # b on offer for the steep neuron
+    steep: dict             # (d, b, |w*|) -> (pool_size,) relative error of relu(<w*,x> + b) (seed 0)
+    second_moments: dict    # (b, |w*|) -> E[y^2]
+    budget_ds: tuple
+    budget_width: int
+    budgets: tuple
+    budget_errors: dict     # d -> relative error with |u_i| <= M / r for each M in budgets (seed 0)
+    budget_free: dict       # d -> (relative error, r·max|u_i|) of the unconstrained fit (seed 0)
+
+
+def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), norms=LIMITATION_NORMS,
+                      biases=LIMITATION_BIASES, budget_ds=(10, 20, 40), budget_width: int = 100,
+                      budgets=LIMITATION_BUDGETS, device=None) -> LimitationData:
+    """Precompute :class:`LimitationData`: one ``fit_nested`` per ``(d, seed)``, then only cheap re-uses.
+
+    The steep neuron ``relu(<w*,x> + b)`` and the magnitudes reuse seed 0's factorization
+    (:meth:`NestedFit.retarget`, :meth:`NestedFit.fit`); the budget curves solve the box QP
+    ``|u_i| <= M / r`` at ``budget_width`` for each ``d`` in ``budget_ds`` (which must be among ``ds``).
+    """
+    from .features import check_positive_int, check_seed
+
+    ds = tuple(check_positive_int("d", d) for d in ds)
+    if not ds or len(set(ds)) != len(ds):
+        raise ValueError(f"ds must be distinct positive integers, got {ds!r}")
+    pool_size = check_positive_int("pool_size", pool_size)
+    seeds = tuple(check_seed(s) for s in seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed, got none")
+    budget_width = check_positive_int("budget_width", budget_width)
+    if budget_width > pool_size:
+        raise ValueError(f"budget_width must be at most pool_size {pool_size}, got {budget_width}")
+    missing = sorted(set(budget_ds) - set(ds))
+    if missing:
+        raise ValueError(f"budget_ds must be among ds {ds}, got {missing} outside")
+    norms, biases, budgets = (tuple(float(v) for v in a) for a in (norms, biases, budgets))
+    grid = _log_grid(pool_size, 16)
+    errors, magnitudes, grid_errors, steep, budget_errors, budget_free = {}, {}, {}, {}, {}, {}
+    for d in ds:
+        curves = []
+        for s in seeds:
+            pool = sample_features(d, pool_size, symmetric=True, seed=s)
+            nested = fit_nested(pool, ReluTarget(), device=device)
+            curves.append(nested.relative_errors())
+            if s != seeds[0]:
+                continue
+            magnitudes[d] = np.array([nested.fit(int(m)).magnitude for m in grid])
+            grid_errors[d] = curves[-1][grid - 1]
+            for b in biases:
+                for n in norms:
+                    steep[(d, b, n)] = nested.retarget(ReluTarget(norm=n, bias=b)).relative_errors()
+            if d in budget_ds:
+                free = nested.fit(budget_width)
+                budget_free[d] = (free.relative_error, free.magnitude)
+                errs, u0 = {}, None
+                for M in sorted(budgets, reverse=True):        # warm start from the larger budget
+                    res = nested.fit(budget_width, magnitude=M, u0=u0)
+                    errs[M], u0 = res.relative_error, res.weights
+                budget_errors[d] = np.array([errs[M] for M in budgets])
+        errors[d] = np.mean(curves, axis=0)
+    second = {(b, n): ReluTarget(norm=n, bias=b).second_moment(1) for b in biases for n in norms}
+    return LimitationData(ds, seeds, pool_size, errors, grid, magnitudes, grid_errors, norms, biases, steep,
+                          second, tuple(d for d in ds if d in budget_ds), budget_width, budgets,
+                          budget_errors, budget_free)
+
+
+def _power_fit(ds, needed):
+    """Slope of ``log(width needed)`` against ``log d`` over the points reached (``None`` if fewer than 3)."""
+    pts = [(d, w) for d, w in zip(ds, needed, strict=True) if w is not None]
+    if len(pts) < 3:
+        return None
+    x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def _pick(name, value, options, fmt="{:g}"):
+    """``value`` if it is one of ``options`` (compared as numbers), else a ValueError listing them."""
+    if _is_real(value):
+        for o in options:
+            if math.isclose(float(value), float(o), rel_tol=1e-9):
+                return o
+    allowed = ", ".join(fmt.format(o) for o in options)
+    raise ValueError(f"{name} must be one of the precomputed values {allowed}; got {value!r}")
+
+
+def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.15, width: int = 200,
+                         d: int = 40, target_norm: float = 1.0, bias: float = 0.0, magnitude: float = 10.0,
+                         static=None, **precompute) -> Explorer:
+    """The limitation: RF error vs ``d`` at fixed width, width needed vs ``d``, budgets, a steep neuron.
+
+    Controls: accuracy ``eps`` (select), ``width`` (log slider), ``d`` (for the steep neuron and the
+    markers), target norm ``|w*|`` and bias ``b`` of the steep neuron, budget ``M`` on ``r·max|u_i|``.
+    Figures: error vs ``d`` at fixed widths; width needed vs ``d`` for several ``eps`` (log-log, with
+    ``d²`` and ``d⁴`` guides); error vs budget ``M``; relative and absolute error of
+    ``relu(<w*,x> + b)`` vs ``|w*|``. Everything is looked up in ``data`` (computed by
+    :func:`limitation_curves` with ``**precompute`` if not given), so every control is instant.
+    """
+    from .fit import width_needed
+    from .gaussian import relu_hermite_residuals
+
+    if data is not None and precompute:
+        raise ValueError(f"give either data or precompute settings {sorted(precompute)}, not both")
+    data = limitation_curves(**precompute) if data is None else data
+    R, ds = data.pool_size, data.ds
+    plateau1, plateau2 = (float(v) for v in relu_hermite_residuals([1, 2]))
+    ref_widths = sorted({w for w in (20, 100, 500) if w < R} | {R})
+    needed = {e: [width_needed(data.errors[dd], e) for dd in ds] for e in LIMITATION_EPS}
+
+    def compute(eps, width, d, target_norm, bias, magnitude):
+        eps = _pick("eps", eps, LIMITATION_EPS)
+        if not _is_real(width) or not math.isfinite(width) or not 1 <= round(width) <= R:
+            raise ValueError(f"width must be a number from 1 to the pool size {R}, got {width!r}")
+        m = int(round(width))
+        d = _pick("d", d, ds)
+        n = _pick("target_norm", target_norm, data.norms)
+        b = _pick("bias", bias, data.biases)
+        M = _pick("magnitude", magnitude, data.budgets)
+        curve = needed[eps]
+        reached = [(dd, w) for dd, w in zip(ds, curve, strict=True) if w is not None]
+        guides = {}
+        if reached:
+            d0, w0 = reached[-1]
+            gx = np.array([dd for dd in ds if dd <= d0 * 1.0001])
+            gx = np.geomspace(min(ds), d0, 30) if gx.size < 2 else np.geomspace(gx.min(), d0, 30)
+            guides = {"∝ d² (guide)": (gx, w0 * (gx / d0) ** 2), "∝ d⁴ (guide)": (gx, w0 * (gx / d0) ** 4)}
+        rel = np.array([data.steep[(d, b, nn)][m - 1] for nn in data.norms])
+        second = np.array([data.second_moments[(b, nn)] for nn in data.norms])
+        k = data.budgets.index(M)
+        return dict(eps=eps, width=m, d=d, norm=n, bias=b, magnitude=M, guides=guides,
+                    current=np.array([data.errors[dd][m - 1] for dd in ds]), needed=curve,
+                    slope=_power_fit(ds, curve), needed_here=curve[ds.index(d)],
+                    steep_rel=rel, steep_abs=rel * second, steep_second=second,
+                    steep_here=(float(rel[data.norms.index(n)]), float((rel * second)[data.norms.index(n)]),
+                                float(second[data.norms.index(n)])),
+                    budget_here={dd: float(data.budget_errors[dd][k]) for dd in data.budget_ds})
+
+    def figures(res):
+        by_width = {w: [data.errors[dd][w - 1] for dd in ds] for w in ref_widths}
+        plateaus = {f"plateau after degree 1: {plateau1:.3f}": plateau1,
+                    f"plateau after degree 2: {plateau2:.4f}": plateau2}
+        fig1 = plots.plot_error_vs_d_at_widths(
+            ds, by_width, current_width=res["width"], current_errors=res["current"], plateaus=plateaus,
+            title=f"RF error vs d at fixed widths (black: r = {res['width']})")
+        fig2 = plots.plot_width_needed_vs_d(ds, needed, current_eps=res["eps"], guides=res["guides"], pool=R,
+                                            current_d=res["d"])
+        fig3 = plots.plot_budget_curves(
+            data.budgets, {dd: data.budget_errors[dd] for dd in data.budget_ds},
+            free_errors={dd: data.budget_free[dd][0] for dd in data.budget_ds}, width=data.budget_width,
+            current_budget=res["magnitude"])
+        sign = "+" if res["bias"] >= 0 else "−"
+        fig4 = plots.plot_steep_neuron(
+            data.norms, res["steep_rel"], res["steep_abs"], res["steep_second"], current_norm=res["norm"],
+            title=f"Steep neuron [⟨w*,x⟩ {sign} {abs(res['bias']):g}]₊: d = {res['d']}, r = {res['width']} "
+                  "(one pool)")
+        return [fig1, fig2, fig3, fig4]
+
+    def readout(res):
+        m, d = res["width"], res["d"]
+        err = float(data.errors[d][m - 1])
+        w = res["needed_here"]
+        slope = "—" if res["slope"] is None else f"d^{res['slope']:.1f}"
+        rel, ab, ey2 = res["steep_here"]
+        power = math.log(res["norm"]) / math.log(d)
+        rows = [
+            (f"RF error at d = {d}, r = {m} (exact, mean of {len(data.seeds)} pools)", f"{err:.4f}",
+             f"plateau after degree 1: {plateau1:.4f}"),
+            (f"width needed for error ≤ {res['eps']:g} at d = {d}",
+             f"beyond {R}" if w is None else f"{w}", f"fitted growth over d: {slope}"),
+            (f"error with budget M = {res['magnitude']:g} at r = {data.budget_width}",
+             ", ".join(f"d={dd}: {v:.3f}" for dd, v in res["budget_here"].items()), ""),
+            (f"steep neuron |w*| = {res['norm']:g} (= d^{power:.2f}), b = {res['bias']:g}: relative error "
+             "(pool of seed 0)",
+             f"{rel:.4f}", f"absolute {ab:.4g} = relative × E[y²] = {ey2:.4g}"),
+        ]
+        body = "".join(f"<tr><td>{_html_escape(a)}</td><td style='text-align:right;font-weight:600;"
+                       f"padding-left:12px'>{b}</td><td style='color:#666;padding-left:10px'>"
+                       f"{_html_escape(e)}</td></tr>" for a, b, e in rows)
+        return f"<table style='font-size:14px'>{body}</table>"
+
+    s, lay = {"description_width": "150px"}, widgets.Layout(width="430px")
+
+    def sel(name, options, value, desc):
+        return widgets.SelectionSlider(options=[(f"{o:g}", o) for o in options],
+                                       value=_pick(name, value, options), description=desc, style=s,
+                                       layout=lay)
+
+    controls = {
+        "eps": widgets.Dropdown(options=[(f"{e:g}", e) for e in LIMITATION_EPS], value=_pick("eps", eps,
+                                LIMITATION_EPS), description="accuracy ε", style=s, layout=lay),
+        "width": widgets.FloatLogSlider(value=width, base=10, min=0, max=math.log10(R), step=0.02,
+                                        description="width r", readout_format=".0f", style=s, layout=lay),
+        "d": sel("d", ds, d, "input dimension d"),
+        "target_norm": sel("target_norm", data.norms, target_norm, "target norm |w*|"),
+        "bias": sel("bias", data.biases, bias, "target bias b"),
+        "magnitude": sel("magnitude", data.budgets, magnitude, "budget M = r·max|uᵢ|"),
+    }
+    title = ("<b>The limitation: random features vs a single ReLU neuron</b> — exact population errors, "
+             f"sign-symmetric pairs, pools of {R} features for each of d = {', '.join(map(str, ds))}; "
+             "every control is a look-up.")
+    explorer = Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+    explorer.data = data
+    return explorer
+
+
+__all__ += ["LIMITATION_DS", "LIMITATION_EPS", "LimitationData", "limitation_curves", "limitation_dashboard"]

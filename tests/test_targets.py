@@ -13,6 +13,7 @@ from scipy import integrate, special, stats
 
 import rfexplore as rf
 from rfexplore import gaussian as g
+from rfexplore.features import FeaturePool
 from rfexplore.targets import check_target
 
 N_MC = 400_000
@@ -22,8 +23,7 @@ def mc_moments_check(target, W, b, *, n=N_MC, seed=0, sigmas=5.0):
     """``cross_moments`` and ``second_moment`` against sample means of ``f_i(x) y(x)`` and ``y(x)^2``."""
     d = W.shape[1]
     X = np.random.default_rng(seed).standard_normal((n, d))
-    Z = X @ W.T + (0.0 if b is None else b)
-    F = np.maximum(Z, 0.0)
+    F = FeaturePool(W, b, "sphere", False, 0.0, 0).evaluate(X)      # relu(X W^T + b)
     y = target(X)
     FY = F * y[:, None]
     k = target.cross_moments(W, b)
@@ -38,7 +38,6 @@ def features():
     """Six biased features in d=4 of mixed norms, plus a zero weight vector with a positive bias."""
     rng = np.random.default_rng(3)
     W = rng.standard_normal((6, 4)) * np.array([[0.5], [1.0], [2.0], [1.0], [0.7], [1.5]])
-    W[5] = -W[5] + 0.0 * W[0]
     W = np.vstack([W, np.zeros(4)])
     b = np.array([0.3, -0.8, 0.0, 1.1, -0.2, 0.5, 0.6])
     return W, b

@@ -1,0 +1,227 @@
+"""Notebook 04's dashboard (the limitation) and its figure builders, driven from Python."""
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rfexplore import plots
+from rfexplore.dashboards import LIMITATION_EPS, limitation_curves, limitation_dashboard
+from rfexplore.features import sample_features
+from rfexplore.fit import fit_nested, width_needed
+from rfexplore.gaussian import relu_hermite_residuals
+from rfexplore.targets import ReluTarget
+
+DS = (4, 8, 16)
+POOL = 240
+NORMS = (1.0, 4.0, 16.0)
+BIASES = (-1.0, 0.0, 1.0)
+BUDGETS = (0.5, 5.0, 50.0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return limitation_curves(DS, pool_size=POOL, seeds=(0, 1), norms=NORMS, biases=BIASES, budget_ds=(8,),
+                             budget_width=40, budgets=BUDGETS)
+
+
+@pytest.fixture()
+def dash(data):
+    return limitation_dashboard(data=data, eps=0.15, width=100, d=8, target_norm=1.0, bias=0.0, magnitude=5.0,
+                                static=False)
+
+
+def _trace(fig, name):
+    return fig.data[plots.trace_index(fig, name)]
+
+
+# ------------------------------------------------------------------ the precomputed data
+
+
+def test_errors_are_the_mean_of_exact_nested_fits(data):
+    d = 8
+    direct = [fit_nested(sample_features(d, POOL, symmetric=True, seed=s)).relative_errors() for s in (0, 1)]
+    np.testing.assert_allclose(data.errors[d], np.mean(direct, axis=0), rtol=0, atol=1e-12)
+    assert data.errors[d].shape == (POOL,)
+
+
+def test_steep_neuron_is_homogeneous(data):
+    # [<w*,x> + b]_+ = |w*| [<w*/|w*|, x> + b/|w*|]_+  =>  same relative error as the unit neuron with bias b/|w*|
+    pool = sample_features(8, POOL, symmetric=True, seed=0)
+    for b in BIASES:
+        for n in NORMS:
+            unit = fit_nested(pool, ReluTarget(norm=1.0, bias=b / n)).relative_errors()
+            np.testing.assert_allclose(data.steep[(8, b, n)], unit, rtol=0, atol=1e-9)
+            assert data.second_moments[(b, n)] == pytest.approx(n * n * ReluTarget(bias=b / n).second_moment(1),
+                                                                rel=1e-12)
+    # b = 0: relative error independent of |w*|, E[y^2] = |w*|^2 / 2
+    for n in NORMS:
+        np.testing.assert_allclose(data.steep[(8, 0.0, n)], data.steep[(8, 0.0, 1.0)], rtol=0, atol=1e-10)
+        assert data.second_moments[(0.0, n)] == pytest.approx(n * n / 2, rel=1e-12)
+
+
+def test_budget_curves_are_monotone_and_respect_the_box(data):
+    errs = data.budget_errors[8]
+    free_err, free_mag = data.budget_free[8]
+    assert np.all(np.diff(errs) <= 1e-9)            # budgets are increasing: the error can only fall
+    assert np.all(errs >= free_err - 1e-9)          # no budget beats the unconstrained optimum
+    nested = fit_nested(sample_features(8, POOL, symmetric=True, seed=0))
+    for M, e in zip(BUDGETS, errs, strict=True):
+        fit = nested.fit(40, magnitude=M)
+        assert fit.magnitude <= M * (1 + 1e-9)       # r * max|u_i| <= M
+        assert e == pytest.approx(fit.relative_error, abs=1e-6)
+        if M >= free_mag:
+            assert e == pytest.approx(free_err, abs=1e-12)
+
+
+def test_magnitudes_on_the_grid_match_direct_fits(data):
+    nested = fit_nested(sample_features(16, POOL, symmetric=True, seed=0))
+    for m, mag, err in zip(data.grid, data.magnitudes[16], data.grid_errors[16], strict=True):
+        fit = nested.fit(int(m))
+        assert mag == pytest.approx(fit.magnitude, rel=1e-6)
+        assert err == pytest.approx(fit.relative_error, abs=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(ds=(4, 4)), "distinct"),
+    (dict(budget_ds=(5,)), "budget_ds"),
+    (dict(budget_width=500), "budget_width"),
+    (dict(seeds=()), "seeds"),
+    (dict(pool_size=0), "pool_size"),
+])
+def test_limitation_curves_rejects_bad_settings(kwargs, message):
+    settings = dict(ds=(4, 8), pool_size=60, seeds=(0,), norms=(1.0,), biases=(0.0,), budget_ds=(8,),
+                    budget_width=20, budgets=(1.0,))
+    settings.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        limitation_curves(settings.pop("ds"), **settings)
+
+
+def test_data_and_precompute_settings_are_exclusive(data):
+    with pytest.raises(ValueError, match="either data or precompute"):
+        limitation_dashboard(data=data, pool_size=100)
+
+
+# ------------------------------------------------------------------ the dashboard
+
+
+def test_first_picture_is_complete(dash, data):
+    assert len(dash.figures) == 4 and all(isinstance(f, go.FigureWidget) for f in dash.figures)
+    chosen = _trace(dash.figures[0], "chosen width")
+    np.testing.assert_allclose(chosen.y, [data.errors[d][99] for d in DS])
+    plateau = _trace(dash.figures[0], f"plateau after degree 1: {relu_hermite_residuals(1)[0]:.3f}")
+    assert plateau.y[0] == pytest.approx(0.5 - 1 / math.pi)
+    assert _trace(dash.figures[1], "error ≤ 0.15").line.width == 4
+    assert f"{data.errors[8][99]:.4f}" in dash.readout.value
+    assert dash.status.value == ""
+
+
+def test_width_control_moves_the_chosen_line_and_readout(dash, data):
+    dash.controls["width"].value = 30.0              # as if the log slider moved
+    chosen = _trace(dash.figures[0], "chosen width")
+    np.testing.assert_allclose(chosen.y, [data.errors[d][29] for d in DS])
+    assert f"{data.errors[8][29]:.4f}" in dash.readout.value
+    assert "r = 30" in dash.readout.value
+
+
+def test_width_needed_matches_a_brute_force_search(dash, data):
+    for eps in LIMITATION_EPS:
+        trace = _trace(dash.figures[1], f"error ≤ {eps:g}")
+        for d, y in zip(DS, trace.y, strict=True):
+            errs = data.errors[d]
+            first = next((m for m in range(1, POOL + 1) if errs[m - 1] <= eps), None)
+            assert first == width_needed(errs, eps)
+            assert (np.isnan(y) if first is None else y == first)
+
+
+def test_eps_control_highlights_its_curve_and_draws_guides(dash, data):
+    assert dash.set(eps=0.05)
+    assert _trace(dash.figures[1], "error ≤ 0.05").line.width == 4
+    assert _trace(dash.figures[1], "error ≤ 0.15").line.width == 1.5
+    needed = [width_needed(data.errors[d], 0.05) for d in DS]
+    d0, w0 = [(d, w) for d, w in zip(DS, needed, strict=True) if w is not None][-1]
+    for name, p in (("∝ d² (guide)", 2), ("∝ d⁴ (guide)", 4)):
+        g = _trace(dash.figures[1], name)
+        assert g.x[-1] == pytest.approx(d0) and g.y[-1] == pytest.approx(w0)      # through the last point
+        assert math.log(g.y[-1] / g.y[0]) / math.log(g.x[-1] / g.x[0]) == pytest.approx(p)
+    assert "error ≤ 0.05 at d = 8" in dash.readout.value.replace("&lt;", "<").replace("≤", "≤")
+
+
+def test_steep_neuron_panel_shows_both_scales(dash, data):
+    assert dash.set(d=16, width=200, bias=0.0, target_norm=16.0)
+    fig = dash.figures[3]
+    rel = np.array(_trace(fig, "relative error E[(f − y)²] / E[y²]").customdata)
+    ab = np.array(_trace(fig, "absolute error E[(f − y)²]").customdata)
+    np.testing.assert_allclose(rel, rel[0], rtol=1e-9)                      # flat in |w*| when b = 0
+    np.testing.assert_allclose(ab, rel * np.array(NORMS) ** 2 / 2, rtol=1e-12)  # |w*|^2 / 2 times larger
+    assert list(_trace(fig, "chosen |w*|").x) == [16.0, 16.0]
+    assert dash.set(bias=-1.0)
+    rel_b = np.array(_trace(dash.figures[3], "relative error E[(f − y)²] / E[y²]").customdata)
+    np.testing.assert_allclose(rel_b, [data.steep[(16, -1.0, n)][199] for n in NORMS])
+    assert rel_b[0] > rel_b[-1]                     # the offset matters less as the neuron steepens
+    assert "b = -1" in dash.readout.value
+
+
+def test_budget_control_moves_the_line_and_readout(dash, data):
+    assert dash.set(magnitude=0.5)
+    assert list(_trace(dash.figures[2], "chosen budget M").x) == [0.5, 0.5]
+    assert f"d=8: {data.budget_errors[8][0]:.3f}" in dash.readout.value
+    np.testing.assert_allclose(_trace(dash.figures[2], "d = 8").y, data.budget_errors[8])
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(width=0), "width must be"),
+    (dict(width=10 * POOL), "width must be"),
+    (dict(d=7), "d must be one of"),
+    (dict(eps=0.07), "eps must be one of"),
+    (dict(target_norm=2.0), "target_norm must be one of"),
+    (dict(magnitude=-1.0), "magnitude must be one of"),
+])
+def test_bad_values_show_a_message_and_keep_the_last_picture(dash, bad, message):
+    before = np.array(_trace(dash.figures[0], "chosen width").y)
+    readout = dash.readout.value
+    assert dash.set(**bad) is False
+    assert message in dash.status.value
+    np.testing.assert_array_equal(_trace(dash.figures[0], "chosen width").y, before)
+    assert dash.readout.value == readout
+    assert dash.set(width=50)                       # and the next good value clears the message
+    assert dash.status.value == ""
+
+
+# ------------------------------------------------------------------ figure builders
+
+
+def test_plot_error_vs_d_at_widths_traces():
+    fig = plots.plot_error_vs_d_at_widths([5, 10], {20: [0.1, 0.2]}, current_width=50, current_errors=[0.05, 0.0],
+                                          plateaus={"plateau": 0.18})
+    assert [t.name for t in fig.data] == ["width r = 20", "chosen width", "plateau"]
+    assert list(_trace(fig, "chosen width").customdata) == [0.05, 0.0]
+    assert _trace(fig, "chosen width").y[1] > 0                 # zeros floored for the log axis
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_plot_width_needed_vs_d_stops_lines_where_not_reached():
+    fig = plots.plot_width_needed_vs_d([4, 8], {0.3: [5, 9], 0.02: [50, None]}, current_eps=0.02,
+                                       guides={"∝ d²": ([4, 8], [12.5, 50])}, pool=100, current_d=8)
+    y = _trace(fig, "error ≤ 0.02").y
+    assert y[0] == 50 and np.isnan(y[1])
+    assert _trace(fig, "error ≤ 0.02").line.width == 4 and _trace(fig, "error ≤ 0.3").line.width == 1.5
+    assert list(_trace(fig, "largest width computed").y) == [100.0, 100.0]
+    assert list(_trace(fig, "chosen d").x) == [8.0, 8.0]
+
+
+def test_plot_budget_magnitude_steep_periodic_builders():
+    fig = plots.plot_budget_curves([1, 10], {20: [0.6, 0.2]}, free_errors={20: 0.15}, width=100, current_budget=10)
+    assert [t.name for t in fig.data] == ["d = 20", "d = 20: no budget", "chosen budget M"]
+    assert "r = 100" in fig.layout.title.text
+    fig = plots.plot_magnitude_vs_error({"d = 20": ([0.5, 0.1], [2.0, 40.0], [10, 100])})
+    assert list(fig.data[0].customdata) == [10, 100] and fig.layout.xaxis.autorange == "reversed"
+    fig = plots.plot_steep_neuron([1, 10], [0.02, 0.02], [0.01, 1.0], [0.5, 50.0], current_norm=10)
+    assert list(_trace(fig, "chosen |w*|").y) == [0.02, 1.0]
+    fig = plots.plot_periodic_correlation([0, 90], {"a": [0.5, -1e-20]}, {"a bound": [1.0, 1e-8]},
+                                          typical_angle=77)
+    assert fig.data[0].y[1] == pytest.approx(1e-16) and fig.data[0].customdata[1] == -1e-20
+    assert [t.name for t in fig.data] == ["a", "a bound", "typical random feature"]
+    fig = plots.plot_error_vs_norm([0.1, 1.0], {100: [0.1, 1.0]})
+    assert fig.data[0].name == "width r = 100" and list(fig.data[0].y) == [0.1, 1.0]
