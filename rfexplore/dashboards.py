@@ -717,6 +717,7 @@ FEATURE_N_RANGE = (10, 3000)
 _FEATURE_X = np.linspace(-3.0, 3.0, 241)            # where the 1-D pictures are drawn
 _FEATURE_XK = np.linspace(-3.0, 3.0, 41)            # inputs on which the kernel error is measured
 _FEATURE_X0 = 1.0                                   # the kernel slice k(x, x0)
+_FEATURE_SIGMA_SEED = 2019                          # the large pool that estimates sigma
 
 
 def features_target(name: str):
@@ -778,13 +779,18 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
     distance from the limit at every width, against ``sigma / sqrt(r)``.
 
     One pool of ``pool_size`` features per seed (with one Cholesky factorization per target) serves
-    every width; the training samples use seed ``seed + 1``, independent of the features.
+    every width; the training samples use seed ``seed + 1``, independent of the features. The expected
+    kernel error ``sigma / sqrt(r)`` takes ``sigma`` from a separate pool of 100 000 features.
     """
     from .features import feature_kernel_errors, feature_kernel_limit, feature_kernel_variance
     from .fit import fit_samples
 
     R = int(pool_size)
     pools, fits = {}, {}
+    # sigma^2 of one feature's product f(x) f(x'), from a large pool of its own: the same for every seed
+    # and pool size, so sigma / sqrt(r) is the expected kernel error
+    big = sample_features(1, 100_000, distribution="gaussian", bias_std=bias_std, seed=_FEATURE_SIGMA_SEED)
+    sigma = math.sqrt(feature_kernel_variance(big, _FEATURE_XK[:, None]))
 
     def pool_data(seed):
         if seed not in pools:
@@ -797,14 +803,13 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
             X0 = np.array([[_FEATURE_X0]])
             F = pool.evaluate(_FEATURE_X[:, None])           # (len(x), R)
             f0 = pool.evaluate(X0)[0]                        # (R,)
-            sigma2 = feature_kernel_variance(pool, _FEATURE_XK[:, None])
             widths = np.arange(1, R + 1)
             pools[seed] = dict(
                 pool=pool, F=F,
                 k_cum=np.cumsum(F * f0[None, :], axis=1),    # sum_{i <= m} f_i(x) f_i(x0)
                 k_limit=feature_kernel_limit(pool, _FEATURE_X[:, None], X0)[:, 0],
                 k_errors=feature_kernel_errors(pool, _FEATURE_XK[:, None]),
-                k_reference=np.sqrt(sigma2 / widths))
+                k_reference=sigma / np.sqrt(widths))
         return pools[seed]
 
     def nested(seed, name):
@@ -867,7 +872,7 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
                 (f"least squares on n = {res.n} samples: test error", f"{res.test_error:.3g}",
                  f"training error {res.train_error:.3g}"),
                 ("kernel error (rms over pairs)", f"{res.kernel_errors[m - 1]:.3g}",
-                 f"σ/√r = {res.kernel_reference[m - 1]:.3g}")]
+                 f"expected σ/√r = {res.kernel_reference[m - 1]:.3g}")]
         body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
                        f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         note = ""

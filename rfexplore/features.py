@@ -141,9 +141,9 @@ def feature_kernel(pool: FeaturePool, X, X2=None) -> np.ndarray:
     tends to :func:`feature_kernel_limit` at the Monte Carlo rate ``1 / sqrt(R)``.
     """
     _check_pool(pool)
-    F = pool.evaluate(X)
-    F2 = F if X2 is None else pool.evaluate(X2)
-    return F @ F2.T / pool.width
+    F = _torch(pool.evaluate(X))
+    F2 = F if X2 is None else _torch(pool.evaluate(X2))
+    return (F @ F2.T).numpy() / pool.width
 
 
 def feature_kernel_limit(pool: FeaturePool, X, X2=None) -> np.ndarray:
@@ -193,9 +193,9 @@ def feature_kernel_errors(pool: FeaturePool, X, widths=None, *, norm: str = "rms
         check_positive_int("width", m)
         if m > pool.width:
             raise ValueError(f"width must be at most the pool size {pool.width}, got {m}")
-    F = pool.evaluate(X)                                   # (n, R)
-    K = feature_kernel_limit(pool, X)
-    S = np.zeros_like(K)                                   # sum_{i <= prev} f_i(x) f_i(x')
+    F = _torch(pool.evaluate(X))                           # (n, R)
+    K = _torch(feature_kernel_limit(pool, X))
+    S = K.new_zeros(K.shape)                               # sum_{i <= prev} f_i(x) f_i(x')
     out, prev = np.empty(widths.size), 0
     for i in np.argsort(widths, kind="stable"):
         m = int(widths[i])
@@ -203,7 +203,7 @@ def feature_kernel_errors(pool: FeaturePool, X, widths=None, *, norm: str = "rms
             S += F[:, prev:m] @ F[:, prev:m].T
             prev = m
         D = S / m - K
-        out[i] = math.sqrt(float(np.mean(D * D))) if norm == "rms" else float(np.abs(D).max())
+        out[i] = math.sqrt(float((D * D).mean())) if norm == "rms" else float(D.abs().max())
     return out
 
 
@@ -216,12 +216,19 @@ def feature_kernel_variance(pool: FeaturePool, X) -> float:
     pairs are not independent and usually do better).
     """
     _check_pool(pool)
-    F = pool.evaluate(X)                                   # (n, R)
-    K = feature_kernel_limit(pool, X)
+    F = _torch(pool.evaluate(X))                           # (n, R)
+    K = _torch(feature_kernel_limit(pool, X))
     F2 = F * F
     # sum_i (f_i(x) f_i(x') - K)^2 = sum_i f_i(x)^2 f_i(x')^2 - 2 K sum_i f_i(x) f_i(x') + R K^2
     total = F2 @ F2.T - 2.0 * K * (F @ F.T) + pool.width * K * K
-    return float(np.mean(total)) / pool.width
+    return float(total.mean()) / pool.width
+
+
+def _torch(a: np.ndarray):
+    """float64 torch view of a numpy array: matrix products in torch (MKL), as everywhere in the package."""
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64))
 
 
 def _check_pool(pool):

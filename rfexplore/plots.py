@@ -277,6 +277,12 @@ def _series_color(i: int) -> str:
     return COLORS[_SERIES[i % len(_SERIES)]]
 
 
+def _legend_room(fig):
+    """Room above the plot for a legend that wraps onto two or three rows in a narrow dashboard column."""
+    fig.update_layout(height=420, margin=dict(t=110))
+    return fig
+
+
 def plot_features_1d(x, features, *, weights=None, biases=None, title=None) -> go.Figure:
     """A few random ReLU features ``relu(w x + b)`` on an interval: ``features`` has shape ``(len(x), k)``.
 
@@ -359,12 +365,12 @@ def plot_fit_1d(x, target, fits: dict, *, samples=None, title=None, yrange=None)
     xs, ys = ([], []) if samples is None else (_arr(samples[0]), _arr(samples[1]))
     fig.add_trace(go.Scatter(
         x=xs, y=ys, name="training samples", mode="markers",
-        marker=dict(color=COLORS["theory"], size=5, opacity=0.55),
+        marker=dict(color="white", size=7, line=dict(color="black", width=1.2)),
         hovertemplate="sample x = %{x:.3g}<br>y = %{y:.4g}<extra></extra>"))
     if yrange is not None:
         fig.update_yaxes(range=list(yrange))
     fig.update_xaxes(range=[float(x.min()), float(x.max())] if x.size else None)
-    return fig
+    return _legend_room(fig)
 
 
 def plot_fit_errors(widths, errors, *, current_width=None, current_error=None, sample_test=None,
@@ -378,13 +384,13 @@ def plot_fit_errors(widths, errors, *, current_width=None, current_error=None, s
                "relative error  E[(f − y)²] / E[y²]", xlog=True, ylog=True)
     widths, errors = _arr(widths), _arr(errors)
     fig.add_trace(go.Scatter(
-        x=widths, y=_floor(errors), name="exact population error (best output weights)", mode="lines",
+        x=widths, y=_floor(errors), name="exact error, best output weights", mode="lines",
         line=dict(color=COLORS["rf"], width=3), customdata=errors,
         hovertemplate="width %{x}<br>exact error %{customdata:.4g}<extra></extra>"))
     cx = [] if current_width is None else [float(current_width)]
-    for name, val, sym, col in (("current width (exact)", current_error, "circle", COLORS["rf"]),
-                                ("test error of the sample fit", sample_test, "diamond", COLORS["neuron"]),
-                                ("training error of the sample fit", sample_train, "triangle-down",
+    for name, val, sym, col in (("current width", current_error, "circle", COLORS["rf"]),
+                                ("sample fit: test error", sample_test, "diamond", COLORS["neuron"]),
+                                ("sample fit: training error", sample_train, "triangle-down",
                                  COLORS["accent"])):
         ys = [] if val is None or not cx else [float(val)]
         fig.add_trace(go.Scatter(
@@ -392,8 +398,8 @@ def plot_fit_errors(widths, errors, *, current_width=None, current_error=None, s
             marker=dict(color=col, size=13, symbol=sym, line=dict(color="black", width=1.2)),
             hovertemplate="width %{x}<br>" + name + " %{customdata:.4g}<extra></extra>"))
     if n is not None and title is None:
-        fig.update_layout(title_text=f"Error against width: exact, and least squares on n = {n} samples")
-    return fig
+        fig.update_layout(title_text=f"Error vs width: exact, and from n = {n} samples")
+    return _legend_room(fig)
 
 
 def plot_kernel_slice(x, empirical, limit, *, x0, width, title=None) -> go.Figure:
@@ -409,7 +415,7 @@ def plot_kernel_slice(x, empirical, limit, *, x0, width, title=None) -> go.Figur
         line=dict(color=COLORS["rf"], width=2.5),
         hovertemplate="x = %{x:.3g}<br>with r features %{y:.4g}<extra></extra>"))
     fig.add_vline(x=float(x0), line=dict(color=COLORS["theory"], width=1, dash="dot"))
-    return fig
+    return _legend_room(fig)
 
 
 def plot_kernel_errors(widths, errors, *, runs=None, reference=None, current_width=None, current_error=None,
@@ -444,7 +450,7 @@ def plot_kernel_errors(widths, errors, *, runs=None, reference=None, current_wid
         x=cx, y=[float(current_error)] if cx else [], name="current width", mode="markers",
         marker=dict(color=COLORS["rf"], size=13, line=dict(color="black", width=1.5)),
         hovertemplate="width %{x}<br>kernel error %{y:.4g}<extra></extra>"))
-    return fig
+    return _legend_room(fig)
 
 
 def plot_sample_errors(ns, train, test, exact, *, width, guide=None, title=None) -> go.Figure:
@@ -476,7 +482,7 @@ def plot_sample_errors(ns, train, test, exact, *, width, guide=None, title=None)
         x=gx, y=gy, name="rule of thumb: exact × (1 ± r/n)", mode="lines",
         line=dict(color=COLORS["theory"], width=1.5, dash="dot"),
         hovertemplate="n = %{x}<br>%{y:.4g}<extra>rule of thumb</extra>"))
-    return fig
+    return _legend_room(fig)
 
 
 __all__ += ["plot_features_1d", "plot_features_2d", "plot_fit_1d", "plot_fit_errors", "plot_kernel_slice",

@@ -41,13 +41,13 @@ def test_fit_errors_builder_markers():
     fig = plots.plot_fit_errors([1, 2, 3], [0.5, 0.2, 0.0], current_width=2, current_error=0.2,
                                 sample_test=0.3, sample_train=0.1, n=50)
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
-    assert "n = 50" in fig.layout.title.text
-    exact = _trace(fig, "exact population error (best output weights)")
+    assert "n = 50 samples" in fig.layout.title.text
+    exact = _trace(fig, "exact error, best output weights")
     assert exact.y[-1] == pytest.approx(1e-16) and exact.customdata[-1] == 0.0   # zero kept for hover
-    assert list(_trace(fig, "test error of the sample fit").y) == [0.3]
-    assert list(_trace(fig, "training error of the sample fit").x) == [2.0]
+    assert list(_trace(fig, "sample fit: test error").y) == [0.3]
+    assert list(_trace(fig, "sample fit: training error").x) == [2.0]
     empty = plots.plot_fit_errors([1, 2], [0.5, 0.2])
-    assert len(_trace(empty, "current width (exact)").x) == 0
+    assert len(_trace(empty, "current width").x) == 0
 
 
 def test_kernel_builders():
@@ -96,7 +96,7 @@ def test_first_picture_is_the_exact_fit(explorer):
     assert len(explorer.figures) == 4
     pool = sample_features(1, POOL, distribution="gaussian", bias_std=1.0, seed=0)
     nested = fit_nested(pool, PeriodicTarget(frequency=0.5))
-    curve = _trace(explorer.figures[1], "exact population error (best output weights)")
+    curve = _trace(explorer.figures[1], "exact error, best output weights")
     np.testing.assert_allclose(curve.customdata, nested.relative_errors(), rtol=1e-12)
     x = np.linspace(-3, 3, 241)
     u = nested.weights(10).numpy()
@@ -112,7 +112,7 @@ def test_width_moves_every_figure(explorer):
     assert explorer.set(width=60)
     res = explorer.result
     assert res.width == 60 and res.exact_error < before.exact_error / 10
-    assert list(_trace(explorer.figures[1], "current width (exact)").x) == [60.0]
+    assert list(_trace(explorer.figures[1], "current width").x) == [60.0]
     assert list(_trace(explorer.figures[3], "current width").x) == [60.0]
     # the kernel slice with 60 features is the average of the first 60 features' products
     pool = sample_features(1, 60, distribution="gaussian", bias_std=1.0, seed=0)
@@ -137,7 +137,7 @@ def test_more_samples_bring_the_sample_fit_to_the_exact_one(explorer):
     assert abs(many.test_error - many.exact_error) < abs(few.test_error - few.exact_error)
     assert abs(many.test_error / many.exact_error - 1) < 0.2
     assert len(_trace(explorer.figures[0], "training samples").x) == 300          # at most 300 drawn
-    test = _trace(explorer.figures[1], "test error of the sample fit")
+    test = _trace(explorer.figures[1], "sample fit: test error")
     assert list(test.y) == [pytest.approx(many.test_error)]
 
 
