@@ -1,0 +1,88 @@
+"""Responsiveness of the headline dashboard: time from a control change to updated figure data.
+
+For each kind of change (width, magnitude budget, d) it prints the median and 95th percentile over
+many changes, and the naive way in the same run: re-fitting the RF model from scratch at the new
+width (Gram matrix, Cholesky, solve) instead of reading the nested curve of one factorization.
+
+Targets (DESIGN / issue 4, 2-core machine, default settings): width move < 50 ms median,
+magnitude move < 100 ms median; a change of d (a new factorization of the whole pool) < 0.5 s
+at pool size 4000.
+
+Usage: ``python benchmarks/bench_dashboard.py [--quick]``. Not a test: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from rfexplore import fit_population, sample_features
+from rfexplore.dashboards import TourConfig, TourDashboard
+
+
+def timed(fn, values):
+    out = []
+    for v in values:
+        t0 = time.perf_counter()
+        fn(v)
+        out.append(time.perf_counter() - t0)
+    return np.array(out)
+
+
+def row(name, times, naive=None):
+    med, p95 = statistics.median(times) * 1e3, float(np.percentile(times, 95)) * 1e3
+    ratio = "" if naive is None else f"{statistics.median(naive) / statistics.median(times):10.1f}x"
+    nv = "" if naive is None else f"{statistics.median(naive) * 1e3:10.1f}"
+    print(f"{name:<44} {len(times):>4} {med:>10.1f} {p95:>10.1f} {nv:>10} {ratio:>11}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer changes, smaller pool")
+    args = ap.parse_args()
+    pool = 1024 if args.quick else 4096
+    n = 15 if args.quick else 60
+    rng = np.random.default_rng(0)
+
+    t0 = time.perf_counter()
+    dash = TourDashboard(TourConfig(), pool_size=pool, static=False)
+    print(f"dashboard built in {time.perf_counter() - t0:.2f} s (pool of {pool} features, d = {dash.config.d})\n")
+    print(f"{'change':<44} {'n':>4} {'median ms':>10} {'p95 ms':>10} {'naive ms':>10} {'speed-up':>11}")
+
+    default_width = dash.config.width
+    widths = np.unique(np.round(np.logspace(1, np.log10(pool), 4 * n)).astype(int))
+    widths = rng.permutation(widths)[:n]
+    w_times = timed(lambda w: dash.set_config(width=int(w)), widths)
+    pool_feats = dash.nested.pool
+    naive_w = timed(lambda w: fit_population(pool_feats.head(int(w))), widths[: max(3, n // 6)])
+    row("width move (default settings)", w_times, naive_w)
+
+    big = [w for w in widths if w >= pool // 4][: max(3, n // 3)]
+    row(f"width move, widths {pool // 4}..{pool}", timed(lambda w: dash.set_config(width=int(w)), big))
+
+    dash.set_config(width=default_width)
+    budgets = rng.uniform(0, 3, n)
+    m_times = timed(lambda b: dash.set_config(magnitude=float(10 ** b)), budgets)
+    row(f"magnitude move (width {default_width})", m_times)
+    dash.set_config(magnitude=None)
+
+    ds = rng.permutation([d for d in range(20, 81, 5)])[: max(3, n // 10)]
+    d_times = timed(lambda d: dash.set_config(d=int(d)), ds)
+    row(f"d change (new factorization of {pool} features)", d_times)
+
+    dash.set_config(d=TourConfig().d)
+    t = timed(lambda _: (dash.reset(), dash.run()), range(3))
+    row(f"Play to the end ({dash.config.steps} steps, both models)", t)
+    ticks = timed(lambda s: setattr(dash.play, "value", int(s)), np.arange(1, dash.config.steps, 7))
+    row("one animation frame (play.value += 7)", ticks)
+
+    feats = sample_features(TourConfig().d, 200, seed=0)
+    print(f"\n(naive = fit_population on a fresh pool.head(width); e.g. width 200: "
+          f"{timed(lambda _: fit_population(feats), range(3)).min() * 1e3:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
