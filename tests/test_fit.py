@@ -285,15 +285,16 @@ def test_curve_result_is_plain_data():
 # --------------------------------------------------------------------------- DESIGN 2.4
 
 # DESIGN 2.4 (mean over 5 seeds) and the seed-to-seed standard deviation of one draw, measured with
-# this code over seeds 0-99 (d=10), 0-59 (d=20), 0-29 (d=50). The test's own 5-seed mean and
-# DESIGN's are two independent 5-seed means: their difference has standard deviation
-# sqrt(2/5) * sd, and 3 of those is the tolerance. (r=20 is noisy: DESIGN's 0.290 at d=10 sits
-# 1.7 sd above seeds 0-4, whose mean is 0.21; the 100-seed mean is 0.243.)
+# this code over seeds 0-99 (d=10), 0-59 (d=20), 0-29 (d=50), and 0-199 at r=20. The test's own
+# 5-seed mean and DESIGN's are two independent 5-seed means: their difference has standard
+# deviation sqrt(2/5) * sd, and 3 of those is the tolerance. r=20 is noisy and DESIGN's values
+# there sit high: 200-seed means are 0.249 (d=10; DESIGN 0.290, seeds 0-4 give 0.21) and 0.575
+# (d=50 i.i.d.; DESIGN 0.626, seeds 0-4 give 0.58).
 WIDTHS = [20, 100, 500, 2000]
 DESIGN_TABLE = {
-    (10, False): ([0.290, 0.036, 0.013, 0.0068], [0.076, 0.0104, 0.0022, 0.0010]),
+    (10, False): ([0.290, 0.036, 0.013, 0.0068], [0.077, 0.0104, 0.0022, 0.0010]),
     (20, False): ([0.415, 0.160, 0.031, 0.0195], [0.069, 0.023, 0.0033, 0.0009]),
-    (50, False): ([0.626, 0.295, 0.146, 0.048], [0.038, 0.022, 0.0089, 0.0027]),
+    (50, False): ([0.626, 0.295, 0.146, 0.048], [0.046, 0.022, 0.0089, 0.0027]),
     (50, True): ([0.616, 0.180, 0.151, 0.086], [0.038, 0.0031, 0.0063, 0.0044]),
 }
 
