@@ -1396,3 +1396,220 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
 
 
 __all__ += ["LIMITATION_DS", "LIMITATION_EPS", "LimitationData", "limitation_curves", "limitation_dashboard"]
+
+
+# ------------------------------------------------------------------- notebook 06: gradient descent learns
+
+NEURON_DS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
+NEURON_D_RANGE = (2, 1000)
+NEURON_SAMPLES = (("population (exact loss)", 0), ("n = d/5 samples", 0.2), ("n = d samples", 1.0),
+                  ("n = 2d samples", 2.0), ("n = 3d samples", 3.0), ("n = 10d samples", 10.0))
+NEURON_INITS = (("random direction, |w₀| = 1", "random"), ("anti-aligned: w₀ = −w*", "anti-aligned"),
+                ("dead: bias −10 (samples only)", "dead"), ("zero: w₀ = 0", "zero"))
+NEURON_RF_WIDTHS = (("off", 0), ("r = 100", 100), ("r = 300", 300), ("r = 1000", 1000))
+NEURON_REFERENCE_DS = (10, 100, 1000)
+NEURON_DEAD_BIAS = -10.0
+NEURON_SAMPLE_WORK = 3e8     # n·d·steps of one interactive run on samples (about a second on 2 cores)
+NEURON_TEST_SAMPLES = 2000
+NEURON_STEPS_RANGE = (1, 2000)
+
+
+def steps_to_reach(losses, eps: float) -> int | None:
+    """First step ``t`` with ``losses[t] <= eps`` (``losses[0]`` is the start); ``None`` if never.
+
+    >>> steps_to_reach([1.0, 0.1, 1e-3, 1e-7], 1e-6)
+    3
+    >>> steps_to_reach([1.0, 0.5], 0.1) is None
+    True
+    """
+    arr = np.asarray(losses, dtype=np.float64)
+    if not _is_real(eps) or not math.isfinite(eps) or eps < 0:
+        raise ValueError(f"eps must be a finite non-negative loss level, got {eps!r}")
+    hit = np.flatnonzero(arr <= eps)
+    return int(hit[0]) if hit.size else None
+
+
+def neuron_samples(d: int, samples) -> int | None:
+    """Sample size for the setting ``samples``: ``None`` or 0 (exact population loss), else
+    ``n = round(samples · d)`` (at least 1)."""
+    if samples is None or (_is_real(samples) and samples == 0):
+        return None
+    if not _is_real(samples) or not math.isfinite(samples) or not 0 < samples <= 100:
+        raise ValueError(f"samples must be 0 (the exact population loss) or a multiple of d in (0, 100], "
+                         f"got {samples!r}")
+    return max(1, int(round(samples * d)))
+
+
+def neuron_run(d: int, *, lr: float, samples=None, init: str = "random", seed: int = 0, steps: int = 100,
+               test_samples: int = NEURON_TEST_SAMPLES, cache: dict | None = None):
+    """One run of :func:`rfexplore.train_neuron` from the dashboard's settings (cached by settings).
+
+    ``samples``: ``None``/0 (population) or a multiple of ``d`` (see :func:`neuron_samples`); ``init``: ``"random"``
+    (uniform direction, norm 1), ``"anti-aligned"`` (``w₀ = −w*``), ``"dead"`` (random direction with a
+    learned bias starting at ``NEURON_DEAD_BIAS``, samples only) or ``"zero"`` (refused by the trainer
+    with its explanation). Sample runs are refused beyond ``NEURON_SAMPLE_WORK`` (``n·d·steps``).
+    """
+    if not _is_int(d) or not NEURON_D_RANGE[0] <= d <= NEURON_D_RANGE[1]:
+        raise ValueError(f"d must be an integer from {NEURON_D_RANGE[0]} to {NEURON_D_RANGE[1]}, got {d!r}")
+    if not _is_int(steps) or not NEURON_STEPS_RANGE[0] <= steps <= NEURON_STEPS_RANGE[1]:
+        raise ValueError(f"steps must be an integer from {NEURON_STEPS_RANGE[0]} to {NEURON_STEPS_RANGE[1]}, "
+                         f"got {steps!r}")
+    kinds = [k for _, k in NEURON_INITS]
+    if init not in kinds:
+        raise ValueError(f"init must be one of {kinds}, got {init!r}")
+    n = neuron_samples(d, samples)
+    if n is not None and n * d * steps > NEURON_SAMPLE_WORK:
+        raise ValueError(f"n·d·steps = {n}·{d}·{steps} = {n * d * steps:.2g} is more than one interactive run "
+                         f"should cost ({NEURON_SAMPLE_WORK:.0e}, about a second): lower steps, d or n, or call "
+                         f"rfexplore.train_neuron({d}, samples={n}, steps={steps}, lr=...) in a cell")
+    if init == "dead" and n is None:
+        raise ValueError("a dead start needs samples: on the exact population loss a bias-free neuron is active "
+                         "on half of all inputs and is never dead; choose n = 3d samples (or another n)")
+    key = (int(d), float(lr), n, init, int(seed), int(steps), int(test_samples))
+    cache = {} if cache is None else cache
+    if key in cache:
+        return cache[key]
+    kw = dict(steps=int(steps), lr=lr, seed=seed)
+    if n is not None:
+        kw.update(samples=n, test_samples=test_samples)
+    if init == "anti-aligned":
+        kw["init"] = -ReluTarget().weight(int(d))
+    elif init == "zero":
+        kw["init"] = np.zeros(int(d))
+    elif init == "dead":
+        kw.update(learn_bias=True, init_bias=NEURON_DEAD_BIAS)
+    result = train_neuron(int(d), **kw)
+    if len(cache) >= 64:                                          # a small cache: forget the oldest run
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
+
+
+def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init: str = "random", seed: int = 0,
+                     steps: int = 60, rf_width: int = 300, cache: dict | None = None, static=None) -> Explorer:
+    """Gradient descent on a single neuron's own weights, beside random features (notebook 06).
+
+    Controls: ``d`` (2..1000, log-spaced choices), step size ``lr``, ``samples`` (the exact population
+    loss, or ``n`` = a multiple of ``d`` Gaussian samples, full batch), ``init`` (random, anti-aligned,
+    dead, zero), ``seed``, ``steps`` and the width of a random-features model trained on the same step
+    axis (``rf_width``; 0: off). Figures: relative loss against step (log y) for these settings (held-out
+    loss on samples, with the training loss dotted), population GD at ``d`` = 10, 100, 1000 with the same
+    step size (thin), the RF curve and its best possible error; the distance and angle to ``w*``.
+    Runs and RF fits are cached (``explorer.cache``), so returning to a setting is instant.
+    """
+    from .features import check_seed
+
+    cache = {} if cache is None else cache
+    rf_widths = [w for _, w in NEURON_RF_WIDTHS]
+    ds = tuple(sorted(set(NEURON_DS) | {int(d)})) if _is_int(d) and NEURON_D_RANGE[0] <= d <= NEURON_D_RANGE[1] \
+        else NEURON_DS
+
+    def rf_curve(d, seed, width, steps):
+        key = ("rf", int(d), int(seed), int(width), int(steps))
+        if key not in cache:
+            fkey = ("rf-fit", int(d), int(seed), int(width))
+            if fkey not in cache:
+                cache[fkey] = fit_nested(sample_features(int(d), int(width), symmetric=True, seed=seed))
+            cache[key] = train_rf(cache[fkey], steps=int(steps), method="iterate")
+        return cache[key]
+
+    def compute(d, lr, samples, init, seed, steps, rf_width):
+        seed = check_seed(seed)
+        if not _is_int(d) or d not in ds:
+            raise ValueError(f"d must be one of {', '.join(map(str, ds))} in the dashboard, got {d!r} "
+                             "(call neuron_run for any d)")
+        if not _is_real(lr) or not 0.01 <= lr <= 3.0:
+            raise ValueError(f"lr must be a step size from 0.01 to 3 in the dashboard, got {lr!r}")
+        if not _is_int(steps) or not 10 <= steps <= 1000:
+            raise ValueError(f"steps must be an integer from 10 to 1000 in the dashboard, got {steps!r}")
+        if not any(samples == v for _, v in NEURON_SAMPLES):
+            raise ValueError(f"samples must be one of {[v for _, v in NEURON_SAMPLES]} (0: population; else "
+                             f"n = samples·d), got {samples!r}")
+        if not _is_int(rf_width) or rf_width not in rf_widths:
+            raise ValueError(f"rf_width must be one of {rf_widths} (0: no random features), got {rf_width!r}")
+        run = neuron_run(d, lr=lr, samples=samples, init=init, seed=seed, steps=steps, cache=cache)
+        refs = {dd: neuron_run(dd, lr=lr, seed=seed, steps=steps, cache=cache) for dd in NEURON_REFERENCE_DS}
+        rf = rf_curve(d, seed, rf_width, steps) if rf_width else None
+        return dict(d=int(d), lr=float(lr), n=neuron_samples(d, samples), init=init, seed=seed, steps=int(steps),
+                    run=run, refs=refs, rf=rf, hit=steps_to_reach(run.losses, 1e-6))
+
+    def describe(res):
+        how = "exact population loss" if res["n"] is None else f"n = {res['n']} samples, held-out loss"
+        return f"d = {res['d']}, lr = {res['lr']:g}, {how}, {res['init']} start"
+
+    def figures(res):
+        run, rf = res["run"], res["rf"]
+        t = np.arange(run.steps_done + 1)
+        others = {f"population GD, random start, d = {dd}": (np.arange(r.steps_done + 1), r.losses)
+                  for dd, r in res["refs"].items()}
+        fig1 = plots.plot_neuron_losses(
+            t, run.losses, name="this run", train_losses=run.train_losses, others=others,
+            rf=None if rf is None else (np.arange(rf.steps_done + 1), rf.losses),
+            rf_best=None if rf is None else rf.best_error,
+            title=f"Relative loss vs step: {describe(res)}")
+        dist = run.distances if run.distances is not None else np.full(len(t), np.nan)
+        ang = run.angles if run.angles is not None else np.full(len(t), np.nan)
+        fig2 = plots.plot_trajectory(t, dist, ang, title=f"Distance |w − w*| / |w*| and angle to w* (d = {res['d']})")
+        return [fig1, fig2]
+
+    def readout(res):
+        run, rf = res["run"], res["rf"]
+        last = float(run.losses[-1])
+        extra = []
+        if run.population_losses is not None and not run.exact:
+            extra.append(f"exact population loss {run.population_losses[-1]:.3g}")
+        if run.train_losses is not None:
+            extra.append(f"training loss {run.train_losses[-1]:.3g}")
+        hit = res["hit"]
+        ang = "—" if run.angles is None or not np.isfinite(run.angles[-1]) else f"{np.degrees(run.angles[-1]):.3g}°"
+        dist = "—" if run.distances is None else f"{run.distances[-1]:.3g}"
+        rows = [
+            (f"relative loss after {run.steps_done} steps ({'held-out' if res['n'] else 'exact'})", f"{last:.3g}",
+             ", ".join(extra)),
+            ("steps to reach relative loss 10⁻⁶", "not reached" if hit is None else str(hit),
+             "population GD at d = " + ", ".join(
+                 f"{dd}: {steps_to_reach(r.losses, 1e-6) if steps_to_reach(r.losses, 1e-6) is not None else '—'}"
+                 for dd, r in res["refs"].items())),
+            ("distance |w − w*| / |w*|, angle to w*", f"{dist}, {ang}", ""),
+        ]
+        if rf is not None:
+            rows.append((f"random features, r = {rf.width} (output weights by GD, own step size)",
+                         f"{rf.losses[-1]:.3g}", f"best possible with these features: {rf.best_error:.3g}"))
+        rows.append(("parameters", f"neuron: {res['d']}",
+                     "" if rf is None else f"random features: {rf.width} output weights"))
+        body = "".join(f"<tr><td>{_html_escape(a)}</td><td style='text-align:right;font-weight:600;"
+                       f"padding-left:12px'>{_html_escape(b)}</td><td style='color:#666;padding-left:10px'>"
+                       f"{_html_escape(e)}</td></tr>" for a, b, e in rows)
+        note = ""
+        if run.message:
+            why = f"stopped: {run.stopped_by}. " if run.stopped_by else ""
+            note = (f"<div style='color:#b35900;max-width:640px'>{_html_escape(why + run.message)}</div>")
+        return f"<table style='font-size:14px'>{body}</table>{note}"
+
+    s, lay = {"description_width": "110px"}, widgets.Layout(width="420px")
+    controls = {
+        "d": widgets.SelectionSlider(options=ds, value=d, description="dimension d", continuous_update=False,
+                                     style=s, layout=lay),
+        "lr": widgets.FloatLogSlider(value=lr, base=10, min=-2, max=math.log10(3.0), step=0.01,
+                                     description="step size lr", readout_format=".3g", continuous_update=False,
+                                     style=s, layout=lay),
+        "samples": widgets.Dropdown(options=list(NEURON_SAMPLES), value=samples, description="data", style=s,
+                                    layout=lay),
+        "init": widgets.Dropdown(options=list(NEURON_INITS), value=init, description="start w₀", style=s,
+                                 layout=lay),
+        "steps": widgets.IntSlider(value=steps, min=10, max=1000, step=10, description="steps",
+                                   continuous_update=False, style=s, layout=lay),
+        "rf_width": widgets.Dropdown(options=list(NEURON_RF_WIDTHS), value=rf_width,
+                                     description="compare RF", style=s, layout=lay),
+        "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6, description="seed", style=s,
+                                       layout=widgets.Layout(width="230px")),
+    }
+    title = ("<b>Gradient descent learns the neuron</b> — relu(⟨w, x⟩) trained on its own d weights towards "
+             "relu(⟨w*, x⟩), x ~ N(0, I_d); exact population loss or n Gaussian samples")
+    explorer = Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+    explorer.cache = cache
+    return explorer
+
+
+__all__ += ["NEURON_DS", "NEURON_INITS", "NEURON_SAMPLES", "neuron_dashboard", "neuron_run", "neuron_samples",
+            "steps_to_reach"]

@@ -777,3 +777,97 @@ def plot_error_vs_norm(norms, errors_by_width: dict, *, title=None) -> go.Figure
 
 __all__ += ["plot_error_vs_d_at_widths", "plot_width_needed_vs_d", "plot_budget_curves",
             "plot_magnitude_vs_error", "plot_steep_neuron", "plot_periodic_correlation", "plot_error_vs_norm"]
+
+
+# ------------------------------------------------------------------- gradient descent learns (notebook 06)
+
+_RUN_PALETTE = (COLORS["light"], COLORS["network"], COLORS["accent"], COLORS["budget"], COLORS["theory"],
+                COLORS["rf"])
+
+
+def plot_neuron_losses(steps, losses, *, name="this run", train_losses=None, others: dict | None = None,
+                       rf=None, rf_best=None, eps=1e-6, title=None) -> go.Figure:
+    """Relative loss of a trained neuron against the step (log y), beside other runs and random features.
+
+    ``losses`` (held-out or exact population loss) is drawn thick under ``name``; ``train_losses``
+    (training loss on the samples, optional) dotted in the same colour; ``others = {label: (steps,
+    losses)}`` thin (the same settings at other ``d``, other sample sizes, ...); ``rf = (steps,
+    losses)`` random features trained on the same step axis, dashed, with ``rf_best`` (the best error
+    their output weights can reach) as a flat line; ``eps`` a dotted target level. Exact zeros are
+    drawn at 1e-16 (the hover keeps the true value).
+    """
+    fig = _fig(title or "Relative loss during gradient descent", "gradient step",
+               "relative loss  E[(f − y)²] / E[y²]", ylog=True)
+    top = [1.0]
+    for i, (label, (sx, sy)) in enumerate((others or {}).items()):
+        sy = _arr(sy)
+        top.append(float(np.nanmax(sy)) if sy.size and np.isfinite(sy).any() else 1.0)
+        fig.add_trace(go.Scatter(
+            x=_arr(sx), y=_floor(sy), name=label, mode="lines", customdata=sy,
+            line=dict(color=_RUN_PALETTE[i % len(_RUN_PALETTE)], width=1.8),
+            hovertemplate="step %{x}<br>loss %{customdata:.4g}<extra>" + label + "</extra>"))
+    rx, ry = (_arr(rf[0]), _arr(rf[1])) if rf is not None else ([], [])
+    fig.add_trace(go.Scatter(
+        x=rx, y=_floor(ry) if len(ry) else [], name="random features (output weights by GD)", mode="lines",
+        line=dict(color=COLORS["rf"], width=2.5, dash="dash"), customdata=ry,
+        hovertemplate="step %{x}<br>RF error %{customdata:.4g}<extra></extra>"))
+    steps = _arr(steps)
+    span = [0.0, max(float(steps.max()) if steps.size else 1.0, float(rx.max()) if len(rx) else 1.0, 1.0)]
+    fig.add_trace(go.Scatter(
+        x=span if rf_best is not None else [], y=[float(rf_best)] * 2 if rf_best is not None else [],
+        name="RF: best possible with these features", mode="lines",
+        line=dict(color=COLORS["rf"], width=1.5, dash="dot"),
+        hovertemplate="best RF error %{y:.4g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=span if eps is not None else [], y=[float(eps)] * 2 if eps is not None else [],
+        name=f"target {eps:.0e}" if eps is not None else "target", mode="lines",
+        line=dict(color="black", width=1, dash="dot"), hovertemplate="target %{y:.1e}<extra></extra>"))
+    tl = _arr([] if train_losses is None else train_losses)
+    fig.add_trace(go.Scatter(
+        x=steps[: len(tl)], y=_floor(tl) if tl.size else [], name="training loss (this run)", mode="lines",
+        line=dict(color=COLORS["neuron"], width=1.8, dash="dot"), customdata=tl,
+        hovertemplate="step %{x}<br>training loss %{customdata:.4g}<extra></extra>"))
+    losses = _arr(losses)
+    fig.add_trace(go.Scatter(
+        x=steps, y=_floor(losses), name=name, mode="lines+markers" if steps.size <= 60 else "lines",
+        line=dict(color=COLORS["neuron"], width=3.5), marker=dict(size=5), customdata=losses,
+        hovertemplate="step %{x}<br>loss %{customdata:.4g}<extra>" + name + "</extra>"))
+    for a in (losses, tl, ry):
+        a = _arr(a)
+        if a.size and np.isfinite(a).any():
+            top.append(float(np.nanmax(np.where(np.isfinite(a), a, np.nan))))
+    fig.update_yaxes(range=[-16.5, np.log10(min(max(top), 1e12)) + 0.3])
+    return fig
+
+
+def plot_parameters_needed(ds, neuron, predicted: dict, *, measured: dict | None = None, title=None) -> go.Figure:
+    """Parameters needed for relative error ``eps`` against ``d`` (log-log): the neuron's ``d`` weights
+    against the random-features width.
+
+    ``neuron``: the neuron's parameter count per ``d`` (its ``d`` weights, for every ``eps``);
+    ``predicted = {eps: widths per d}`` the staircase prediction (dashed; ``None`` entries are gaps);
+    ``measured = {eps: (ds, widths)}`` widths read off exact error curves (markers, same colour).
+    """
+    fig = _fig(title or "Parameters needed for error ε: d for the neuron, d^L for random features",
+               "input dimension d", "parameters (neuron: weights; RF: width r)", xlog=True, ylog=True)
+    ds = _arr(ds)
+    fig.add_trace(go.Scatter(
+        x=ds, y=_arr(neuron), name="single neuron: d weights (every ε)", mode="lines+markers",
+        line=dict(color=COLORS["neuron"], width=3.5), marker=dict(size=7),
+        hovertemplate="d = %{x}<br>%{y:.0f} weights<extra>neuron</extra>"))
+    for i, (eps, widths) in enumerate(predicted.items()):
+        color = _LIMIT_PALETTE[i % len(_LIMIT_PALETTE)]
+        label = f"RF, ε = {eps:g}: staircase prediction"
+        fig.add_trace(go.Scatter(
+            x=ds, y=_nan_none(widths), name=label, mode="lines", line=dict(color=color, width=2.5, dash="dash"),
+            hovertemplate="d = %{x}<br>width ≈ %{y:.3g}<extra>" + label + "</extra>"))
+        mx, my = (measured or {}).get(eps, ([], []))
+        mlabel = f"RF, ε = {eps:g}: exact error curve (measured)"
+        fig.add_trace(go.Scatter(
+            x=_arr(mx), y=_nan_none(my), name=mlabel, mode="markers",
+            marker=dict(color=color, size=10, symbol="diamond", line=dict(color="black", width=1)),
+            hovertemplate="d = %{x}<br>width needed %{y}<extra>" + mlabel + "</extra>"))
+    return fig
+
+
+__all__ += ["plot_neuron_losses", "plot_parameters_needed"]
