@@ -1313,9 +1313,11 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
         guides = {}
         if reached:
             d0, w0 = reached[-1]
-            gx = np.array([dd for dd in ds if dd <= d0 * 1.0001])
-            gx = np.geomspace(min(ds), d0, 30) if gx.size < 2 else np.geomspace(gx.min(), d0, 30)
-            guides = {"∝ d² (guide)": (gx, w0 * (gx / d0) ** 2), "∝ d⁴ (guide)": (gx, w0 * (gx / d0) ** 4)}
+            for p, label in ((2, "∝ d² (guide)"), (4, "∝ d⁴ (guide)")):
+                # through the last point reached, drawn back to min(ds) or down to width 1
+                lo = max(min(ds), d0 * w0 ** (-1.0 / p))
+                gx = np.geomspace(lo, d0, 30) if lo < d0 else np.array([d0])
+                guides[label] = (gx, w0 * (gx / d0) ** p)
         rel = np.array([data.steep[(d, b, nn)][m - 1] for nn in data.norms])
         second = np.array([data.second_moments[(b, nn)] for nn in data.norms])
         k = data.budgets.index(M)
@@ -1340,11 +1342,10 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
             data.budgets, {dd: data.budget_errors[dd] for dd in data.budget_ds},
             free_errors={dd: data.budget_free[dd][0] for dd in data.budget_ds}, width=data.budget_width,
             current_budget=res["magnitude"])
-        sign = "+" if res["bias"] >= 0 else "−"
+        offset = "" if res["bias"] == 0 else f" {'+' if res['bias'] > 0 else '−'} {abs(res['bias']):g}"
         fig4 = plots.plot_steep_neuron(
             data.norms, res["steep_rel"], res["steep_abs"], res["steep_second"], current_norm=res["norm"],
-            title=f"Steep neuron [⟨w*,x⟩ {sign} {abs(res['bias']):g}]₊: d = {res['d']}, r = {res['width']} "
-                  "(one pool)")
+            title=f"Steep neuron [⟨w*,x⟩{offset}]₊: d = {res['d']}, r = {res['width']} (one pool)")
         return [fig1, fig2, fig3, fig4]
 
     def readout(res):

@@ -649,6 +649,8 @@ def plot_width_needed_vs_d(ds, needed_by_eps: dict, *, current_eps=None, guides:
     fig.add_trace(go.Scatter(
         x=cx, y=[1.0, float(pool or 1.0)] if cx else [], name="chosen d", mode="lines",
         line=dict(color="black", width=1), hovertemplate="d = %{x}<extra></extra>"))
+    if pool is not None:
+        fig.update_yaxes(range=[0.0, np.log10(float(pool)) + 0.15])
     return fig
 
 
@@ -758,7 +760,8 @@ def plot_periodic_correlation(angles_deg, correlations: dict, envelopes: dict, *
     fig.add_trace(go.Scatter(
         x=tx, y=[1e-16, 1.0] if tx else [], name="typical random feature", mode="lines",
         line=dict(color="black", width=1.5, dash="dot"), hovertemplate="angle %{x:.1f}°<extra></extra>"))
-    fig.update_yaxes(range=[-16, 0.1])
+    lowest = min((float(np.min(_arr(v))) for v in envelopes.values() if len(v)), default=1e-16)
+    fig.update_yaxes(range=[max(-16.0, np.log10(max(lowest, 1e-300)) - 4.0), 0.1])
     return fig
 
 

@@ -113,6 +113,7 @@ def test_first_picture_is_complete(dash, data):
     plateau = _trace(dash.figures[0], f"plateau after degree 1: {relu_hermite_residuals(1)[0]:.3f}")
     assert plateau.y[0] == pytest.approx(0.5 - 1 / math.pi)
     assert _trace(dash.figures[1], "error ≤ 0.15").line.width == 4
+    assert "[⟨w*,x⟩]₊: d = 8, r = 100" in dash.figures[3].layout.title.text          # b = 0: no offset shown
     assert f"{data.errors[8][99]:.4f}" in dash.readout.value
     assert dash.status.value == ""
 
@@ -145,6 +146,7 @@ def test_eps_control_highlights_its_curve_and_draws_guides(dash, data):
         g = _trace(dash.figures[1], name)
         assert g.x[-1] == pytest.approx(d0) and g.y[-1] == pytest.approx(w0)      # through the last point
         assert math.log(g.y[-1] / g.y[0]) / math.log(g.x[-1] / g.x[0]) == pytest.approx(p)
+        assert min(g.y) >= 1 - 1e-9 and min(g.x) >= min(DS) - 1e-9                # kept on the chart
     assert "error ≤ 0.05 at d = 8" in dash.readout.value.replace("&lt;", "<").replace("≤", "≤")
 
 
@@ -222,6 +224,7 @@ def test_plot_budget_magnitude_steep_periodic_builders():
     fig = plots.plot_periodic_correlation([0, 90], {"a": [0.5, -1e-20]}, {"a bound": [1.0, 1e-8]},
                                           typical_angle=77)
     assert fig.data[0].y[1] == pytest.approx(1e-16) and fig.data[0].customdata[1] == -1e-20
+    assert fig.layout.yaxis.range[0] == pytest.approx(-12.0)       # 4 decades below the smallest bound
     assert [t.name for t in fig.data] == ["a", "a bound", "typical random feature"]
     fig = plots.plot_error_vs_norm([0.1, 1.0], {100: [0.1, 1.0]})
     assert fig.data[0].name == "width r = 100" and list(fig.data[0].y) == [0.1, 1.0]
