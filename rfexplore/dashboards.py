@@ -92,7 +92,7 @@ class _FigureSlot:
         same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
         with self.fig.batch_update():
             if same:
-                for tr, nt in zip(self.fig.data, new.data):
+                for tr, nt in zip(self.fig.data, new.data, strict=True):
                     tr.update(nt.to_plotly_json())
             self.fig.layout.update(new.layout.to_plotly_json(), overwrite=True)
         if not same:
@@ -166,7 +166,7 @@ class Explorer:
         self.status.value = ""
         self.values, self.result = new, result
         self._sync_controls()
-        for slot, fig in zip(self.slots, self._figures(result)):
+        for slot, fig in zip(self.slots, self._figures(result), strict=True):
             slot.sync(fig)
         self._show_readout()
         return True
@@ -378,7 +378,7 @@ class TourDashboard:
             c = self.config
             m = c.width
             neuron = train_neuron(c.d, steps=c.steps, lr=c.lr, seed=c.seed, target=self._target())
-            rf = train_rf(self.nested.pool.head(m), self._target(), steps=c.steps, magnitude=c.magnitude)
+            rf = train_rf(self.nested, width=m, steps=c.steps, magnitude=c.magnitude, method="iterate")
             self._history = (neuron, rf)
         return self._history
 
@@ -655,7 +655,7 @@ class TourDashboard:
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["width", "relative_error", "r_max_u"])
-        mags = dict(zip(self.grid.tolist(), self.grid_magnitudes.tolist()))
+        mags = dict(zip(self.grid.tolist(), self.grid_magnitudes.tolist(), strict=True))
         for m, e in enumerate(self.errors, start=1):
             w.writerow([m, f"{e:.10g}", "" if m not in mags else f"{mags[m]:.10g}"])
         return buf.getvalue()
@@ -707,6 +707,269 @@ def tour(query: str | None = None, **kwargs) -> TourDashboard:
     """The headline dashboard, optionally restored from a query string (``"d=50&r=500"``)."""
     config = TourConfig.from_query(query) if query else None
     return TourDashboard(config, **kwargs)
+
+
+# ------------------------------------------------------------------- notebook 02: low-degree polynomials
+
+POLYNOMIAL_LABELS = {1: "h₁(⟨w*,x⟩)", 2: "h₂(⟨w*,x⟩)", 3: "h₃(⟨w*,x⟩)", 4: "h₄(⟨w*,x⟩)",
+                     "sum": "(h₁ + h₂ + h₃ + h₄)(⟨w*,x⟩)/2"}
+POLYNOMIAL_TARGETS = tuple((f"{v}   " + (f"degree {k}" if k != "sum" else "sum"), k)
+                           for k, v in POLYNOMIAL_LABELS.items())
+POLYNOMIAL_D_RANGE = (2, 32)
+
+
+def polynomial_target(k):
+    """``h_k(<e_1, x>)`` for ``k`` in 1..4, or ``"sum"``: ``(h_1 + h_2 + h_3 + h_4)/2`` (``E[y^2] = 1``)."""
+    from .targets import HermiteTarget
+
+    if k == "sum":
+        return HermiteTarget({(j,): 0.5 for j in range(1, 5)})
+    if not _is_int(k) or not 1 <= k <= 4:
+        raise ValueError(f"k must be a degree 1, 2, 3, 4 or 'sum', got {k!r}")
+    return HermiteTarget.single(int(k))
+
+
+@dataclass(frozen=True)
+class PolynomialResult:
+    """What :func:`polynomial_dashboard` shows for one setting (exact population errors)."""
+
+    k: object                      # degree 1..4 or "sum"
+    d: int
+    bias_std: float
+    seed: int
+    eps: float
+    label: str
+    widths: np.ndarray             # 1..R
+    errors: np.ndarray             # exact relative error at every width
+    counts: dict                   # {degree j: C(d+j-1, j)} for the degrees in the target
+    needed: int | None             # first width with error <= eps (None: not within R)
+    grid: np.ndarray               # widths where r·max|u_i| is computed
+    magnitudes: np.ndarray         # r·max|u_i| of the best fit on the grid
+    magnitude_needed: float | None  # r·max|u_i| at the width needed
+    jitter: float
+
+
+def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 0, eps: float = 0.5,
+                         pool_size=1000, fits: dict | None = None, static=None) -> Explorer:
+    """Random features (with random biases) learning ``h_k(<w*, x>)``: error vs width against ``C(d+k-1, k)``.
+
+    Controls: degree ``k`` (1..4 or the sum), input dimension ``d``, the standard deviation of the
+    feature biases (0: bias-free, the trap for odd ``k >= 3``), the seed and the target error ``eps``.
+    Figures: the exact error at every width with the number of degree-``k`` directions marked, and
+    the output-weight size ``r·max|u_i|`` of the best fit.
+
+    One pool of ``pool_size`` features (an int, or ``{d: size}`` with 1000 for other ``d``) and one
+    Cholesky factorization per ``(d, bias_std, seed)`` serve every width and every target, so moving
+    ``k`` or ``eps`` is instant; ``fits`` is that cache, ``{(d, bias_std, seed): NestedFit}``, and may
+    be shared with the caller (a cached fit is used whatever its size).
+    """
+    from .fit import width_needed
+
+    fits = {} if fits is None else fits
+
+    def size_for(dd):
+        return int(pool_size.get(dd, 1000)) if isinstance(pool_size, dict) else int(pool_size)
+
+    def compute(k, d, bias_std, seed, eps):
+        target = polynomial_target(k)
+        lo, hi = POLYNOMIAL_D_RANGE
+        if not _is_int(d) or not lo <= d <= hi:
+            raise ValueError(f"d must be an integer from {lo} to {hi}, got {d!r}")
+        if not _is_real(bias_std) or not 0 <= bias_std <= 5:
+            raise ValueError(f"bias_std must be a number from 0 (no biases) to 5, got {bias_std!r}")
+        if not _is_real(eps) or not 0 < eps < 1:
+            raise ValueError(f"eps must be a target error strictly between 0 and 1, got {eps!r}")
+        key = (int(d), round(float(bias_std), 6), seed)
+        if key not in fits:
+            pool = sample_features(int(d), size_for(d), bias_std=float(bias_std), seed=seed)
+            fits[key] = fit_nested(pool, target)
+        fit = fits[key].retarget(target)
+        errors = fit.relative_errors()
+        R = len(errors)
+        needed = width_needed(errors, float(eps))
+        grid = _log_grid(R, 30)
+        if needed is not None:
+            grid = np.union1d(grid, [needed])
+        mags = np.array([fit.fit(int(m)).magnitude for m in grid])
+        counts = {j: math.comb(int(d) + j - 1, j) for j in sorted({sum(a) for a in target.terms})}
+        return PolynomialResult(
+            k=k, d=int(d), bias_std=float(bias_std), seed=int(seed), eps=float(eps),
+            label=POLYNOMIAL_LABELS[k],
+            widths=np.arange(1, R + 1), errors=errors, counts=counts, needed=needed, grid=grid,
+            magnitudes=mags, magnitude_needed=None if needed is None else float(mags[grid == needed][0]),
+            jitter=fit.jitter)
+
+    def figures(res):
+        counts = {f"degree-{j} directions C(d+{j - 1}, {j})": c for j, c in res.counts.items()}
+        bias = "no biases" if res.bias_std == 0 else f"biases ~ N(0, {res.bias_std:g}²)"
+        err = plots.plot_error_curves(
+            {"random features (exact error)": (res.widths, res.errors)}, counts=counts, eps=res.eps,
+            needed=[res.needed],
+            title=f"Learning {res.label}: d = {res.d}, {bias}")
+        mag = plots.plot_magnitudes(res.grid, res.magnitudes, current_width=res.needed,
+                                    current_magnitude=res.magnitude_needed,
+                                    title="Size of the output weights of the best fit (marker: width needed)")
+        return [err, mag]
+
+    def readout(res):
+        top = max(res.counts)
+        count = res.counts[top]
+        R = len(res.widths)
+        rows = [("target", _html_escape(res.label), "E[y²] = 1"),
+                (f"degree-{top} directions C(d+{top - 1}, {top})", f"{count}", f"d^{top}/{top}! = "
+                 f"{res.d ** top / math.factorial(top):.3g}")]
+        if res.needed is None:
+            rows.append((f"width needed for error ≤ {res.eps:g}", f"not reached with {R} features",
+                         f"error at r = {R}: {res.errors[-1]:.3f}"))
+        else:
+            rows.append((f"width needed for error ≤ {res.eps:g}", f"{res.needed}",
+                         f"{res.needed / count:.2f} × C(d+{top - 1}, {top})"))
+            rows.append(("r·max|uᵢ| at that width", f"{res.magnitude_needed:.3g}", ""))
+        rows.append((f"error with all {R} features", f"{res.errors[-1]:.4f}", f"jitter {res.jitter:.0e}"))
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
+                       f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
+        note = ""
+        if res.bias_std == 0 and any(j % 2 == 1 and j >= 3 for j in res.counts):
+            note = ("<div style='color:#b35900;max-width:520px'>No biases: a ReLU without bias has no "
+                    "Hermite component of odd degree ≥ 3, so these features cannot see h₃ at all — "
+                    "raise the bias.</div>")
+        return f"<table style='font-size:14px'>{body}</table>{note}"
+
+    s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
+    controls = {
+        "k": widgets.Dropdown(options=POLYNOMIAL_TARGETS, value=k, description="target", style=s, layout=lay),
+        "d": widgets.IntSlider(value=d, min=POLYNOMIAL_D_RANGE[0], max=POLYNOMIAL_D_RANGE[1],
+                               description="input dimension d", continuous_update=False, style=s, layout=lay),
+        "bias_std": widgets.FloatSlider(value=bias_std, min=0.0, max=2.0, step=0.1,
+                                        description="bias std (0: none)", continuous_update=False, style=s,
+                                        layout=lay),
+        "seed": widgets.IntText(value=seed, description="seed", style=s,
+                                layout=widgets.Layout(width="230px")),
+        "eps": widgets.FloatSlider(value=eps, min=0.05, max=0.95, step=0.05, description="target error ε",
+                                   continuous_update=False, style=s, layout=lay),
+    }
+    title = ("<b>Random features learn low-degree polynomials</b> — features relu(⟨wᵢ,x⟩ + bᵢ), exact "
+             "population error; moving the target or ε is instant, a new d, bias or seed draws a new pool.")
+    return Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+
+
+__all__ += ["PolynomialResult", "polynomial_dashboard", "polynomial_target"]
+
+
+# ------------------------------------------------------------------- notebook 05: Hermite spectrum, staircase
+
+STAIRCASE_D_RANGE = (2, 30)
+STAIRCASE_POOL_RANGE = (100, 4000)
+STAIRCASE_KMAX = 12
+
+
+def _log_widths(n_max: int, points: int = 160) -> np.ndarray:
+    return np.unique(np.round(np.logspace(0, np.log10(n_max), points)).astype(int))
+
+
+def staircase_curve(d: int, pool: int, *, symmetric: bool = True, seed: int = 0, cache: dict | None = None,
+                    device=None) -> np.ndarray:
+    """Exact relative error of a unit ReLU for every width ``1..pool`` (nested features, one Cholesky).
+
+    ``cache`` maps ``(d, symmetric, seed)`` to the longest curve computed so far; a pool no larger
+    than a cached one is a slice of it (pools are nested), so only a larger pool is factorized again.
+    """
+    from .features import check_positive_int, check_seed
+
+    lo, hi = STAIRCASE_D_RANGE
+    if not _is_int(d) or not lo <= d <= hi:
+        raise ValueError(f"d must be an integer from {lo} to {hi} (small, so the curve is exact and fast), "
+                         f"got {d!r}")
+    lo, hi = STAIRCASE_POOL_RANGE
+    pool = check_positive_int("pool", pool)
+    if not lo <= pool <= hi:
+        raise ValueError(f"pool must be an integer from {lo} to {hi}, got {pool}")
+    seed = check_seed(seed)
+    if not isinstance(symmetric, (bool, np.bool_)):
+        raise TypeError(f"symmetric must be True or False, got {symmetric!r}")
+    key = (int(d), bool(symmetric), seed)
+    cache = {} if cache is None else cache
+    if key not in cache or len(cache[key]) < pool:
+        fit = fit_nested(sample_features(d, pool, symmetric=bool(symmetric), seed=seed), device=device)
+        cache[key] = fit.relative_errors().copy()
+    return cache[key][:pool]
+
+
+def staircase_dashboard(*, d: int = 10, pool: int = 1500, symmetric: bool = True, seed: int = 0,
+                        cache: dict | None = None, static=None) -> Explorer:
+    """Why random features plateau: the ReLU's energy per degree and the exact error-vs-width staircase.
+
+    Controls: ``d`` (2..30), ``pool`` (largest width, 100..4000), ``symmetric`` (sign-symmetric pairs),
+    ``seed``. Figures: share of ``E[relu²]`` per degree (Hermite limit and spherical harmonics in
+    dimension ``d``); exact RF error for every width with the predicted plateaus. Curves are cached per
+    ``(d, symmetric, seed)`` (``explorer.cache``): returning to a setting, or shrinking the pool, is instant.
+    Pass the ``cache`` of :func:`staircase_curve` calls made before to reuse their curves.
+    """
+    from .fit import width_needed
+    from .gaussian import (
+        harmonic_dimension,
+        relu_hermite_coefficients,
+        relu_hermite_residuals,
+        relu_sphere_energies,
+        rf_staircase,
+    )
+
+    cache = {} if cache is None else cache
+    kmax = STAIRCASE_KMAX
+    hermite = 2.0 * relu_hermite_coefficients(kmax) ** 2          # a_k^2 / E[relu^2], E[relu^2] = 1/2
+
+    def compute(d, pool, symmetric, seed):
+        errors = staircase_curve(d, pool, symmetric=symmetric, seed=seed, cache=cache)
+        steps, levels, degrees = rf_staircase(d, symmetric=bool(symmetric), max_degree=10)
+        limit = relu_hermite_residuals(degrees)                   # the d -> oo levels
+        grid = _log_widths(pool)
+        rows = []
+        for w, lv, lim, l in zip(steps, levels, limit, degrees, strict=True):
+            rows.append(dict(degree=int(l), directions=harmonic_dimension(d, int(l)), step=int(w),
+                             level=float(lv), limit=float(lim),
+                             error_at_step=float(errors[w - 1]) if w <= pool else None,
+                             reached_at=width_needed(errors, float(lv))))
+        return dict(d=d, pool=pool, symmetric=bool(symmetric), seed=seed, errors=errors, grid=grid,
+                    staircase=(steps, levels, degrees), limit=limit, rows=rows,
+                    sphere=relu_sphere_energies(d, kmax))
+
+    def figures(res):
+        kind = "sign-symmetric pairs" if res["symmetric"] else "i.i.d. features"
+        return [plots.plot_energy_per_degree(np.arange(kmax + 1), hermite, sphere_energies=res["sphere"],
+                                             d=res["d"]),
+                plots.plot_staircase(res["grid"], res["errors"][res["grid"] - 1], d=res["d"],
+                                     staircase=res["staircase"], limit_levels=res["limit"],
+                                     title=f"Exact RF error vs width: d = {res['d']}, {kind}")]
+
+    def readout(res):
+        def fmt(v):
+            return "—" if v is None else f"{v:.3g}"
+
+        head = ("<tr><th>degree ≤ l</th><th>new directions N(d,l)</th><th>step at r ≈</th><th>level (d)</th>"
+                "<th>level (d→∞)</th><th>RF error at step</th><th>first r reaching level</th></tr>")
+        body = "".join(
+            f"<tr><td>{r['degree']}</td><td>{r['directions']}</td><td>{r['step']}</td><td>{r['level']:.4f}</td>"
+            f"<td>{r['limit']:.4f}</td><td>{fmt(r['error_at_step'])}</td>"
+            f"<td>{'beyond ' + str(res['pool']) if r['reached_at'] is None else r['reached_at']}</td></tr>"
+            for r in res["rows"] if r["step"] <= 4 * res["pool"])
+        return (f"<b>d = {res['d']}</b>, exact error at r = {res['pool']}: {res['errors'][-1]:.3g}"
+                f"<table style='border-collapse:collapse;font-size:90%' cellpadding='3'>{head}{body}</table>")
+
+    controls = {
+        "d": widgets.IntSlider(value=d, min=STAIRCASE_D_RANGE[0], max=STAIRCASE_D_RANGE[1], description="d",
+                               continuous_update=False),
+        "pool": widgets.IntSlider(value=pool, min=STAIRCASE_POOL_RANGE[0], max=STAIRCASE_POOL_RANGE[1],
+                                  step=100, description="max width", continuous_update=False),
+        "symmetric": widgets.Checkbox(value=symmetric, description="sign-symmetric pairs (w, −w)", indent=False),
+        "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6, description="seed"),
+    }
+    explorer = Explorer(controls, compute, figures, readout=readout, static=static,
+                        title="<b>Why the plateaus: the Hermite spectrum and the staircase</b>")
+    explorer.cache = cache
+    return explorer
+
+
+__all__ += ["staircase_dashboard", "staircase_curve"]
 
 
 # ------------------------------------------------------------------- notebook 01: random features, kernel
@@ -902,269 +1165,6 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
 
 __all__ += ["FEATURE_TARGETS", "FeaturesResult", "features_dashboard", "features_target",
             "features_training_inputs"]
-
-
-# ------------------------------------------------------------------- notebook 05: Hermite spectrum, staircase
-
-STAIRCASE_D_RANGE = (2, 30)
-STAIRCASE_POOL_RANGE = (100, 4000)
-STAIRCASE_KMAX = 12
-
-
-def _log_widths(n_max: int, points: int = 160) -> np.ndarray:
-    return np.unique(np.round(np.logspace(0, np.log10(n_max), points)).astype(int))
-
-
-def staircase_curve(d: int, pool: int, *, symmetric: bool = True, seed: int = 0, cache: dict | None = None,
-                    device=None) -> np.ndarray:
-    """Exact relative error of a unit ReLU for every width ``1..pool`` (nested features, one Cholesky).
-
-    ``cache`` maps ``(d, symmetric, seed)`` to the longest curve computed so far; a pool no larger
-    than a cached one is a slice of it (pools are nested), so only a larger pool is factorized again.
-    """
-    from .features import check_positive_int, check_seed
-
-    lo, hi = STAIRCASE_D_RANGE
-    if not _is_int(d) or not lo <= d <= hi:
-        raise ValueError(f"d must be an integer from {lo} to {hi} (small, so the curve is exact and fast), "
-                         f"got {d!r}")
-    lo, hi = STAIRCASE_POOL_RANGE
-    pool = check_positive_int("pool", pool)
-    if not lo <= pool <= hi:
-        raise ValueError(f"pool must be an integer from {lo} to {hi}, got {pool}")
-    seed = check_seed(seed)
-    if not isinstance(symmetric, (bool, np.bool_)):
-        raise TypeError(f"symmetric must be True or False, got {symmetric!r}")
-    key = (int(d), bool(symmetric), seed)
-    cache = {} if cache is None else cache
-    if key not in cache or len(cache[key]) < pool:
-        fit = fit_nested(sample_features(d, pool, symmetric=bool(symmetric), seed=seed), device=device)
-        cache[key] = fit.relative_errors().copy()
-    return cache[key][:pool]
-
-
-def staircase_dashboard(*, d: int = 10, pool: int = 1500, symmetric: bool = True, seed: int = 0,
-                        cache: dict | None = None, static=None) -> Explorer:
-    """Why random features plateau: the ReLU's energy per degree and the exact error-vs-width staircase.
-
-    Controls: ``d`` (2..30), ``pool`` (largest width, 100..4000), ``symmetric`` (sign-symmetric pairs),
-    ``seed``. Figures: share of ``E[relu²]`` per degree (Hermite limit and spherical harmonics in
-    dimension ``d``); exact RF error for every width with the predicted plateaus. Curves are cached per
-    ``(d, symmetric, seed)`` (``explorer.cache``): returning to a setting, or shrinking the pool, is instant.
-    Pass the ``cache`` of :func:`staircase_curve` calls made before to reuse their curves.
-    """
-    from .fit import width_needed
-    from .gaussian import (
-        harmonic_dimension,
-        relu_hermite_coefficients,
-        relu_hermite_residuals,
-        relu_sphere_energies,
-        rf_staircase,
-    )
-
-    cache = {} if cache is None else cache
-    kmax = STAIRCASE_KMAX
-    hermite = 2.0 * relu_hermite_coefficients(kmax) ** 2          # a_k^2 / E[relu^2], E[relu^2] = 1/2
-
-    def compute(d, pool, symmetric, seed):
-        errors = staircase_curve(d, pool, symmetric=symmetric, seed=seed, cache=cache)
-        steps, levels, degrees = rf_staircase(d, symmetric=bool(symmetric), max_degree=10)
-        limit = relu_hermite_residuals(degrees)                   # the d -> oo levels
-        grid = _log_widths(pool)
-        rows = []
-        for w, lv, lim, l in zip(steps, levels, limit, degrees, strict=True):
-            rows.append(dict(degree=int(l), directions=harmonic_dimension(d, int(l)), step=int(w),
-                             level=float(lv), limit=float(lim),
-                             error_at_step=float(errors[w - 1]) if w <= pool else None,
-                             reached_at=width_needed(errors, float(lv))))
-        return dict(d=d, pool=pool, symmetric=bool(symmetric), seed=seed, errors=errors, grid=grid,
-                    staircase=(steps, levels, degrees), limit=limit, rows=rows,
-                    sphere=relu_sphere_energies(d, kmax))
-
-    def figures(res):
-        kind = "sign-symmetric pairs" if res["symmetric"] else "i.i.d. features"
-        return [plots.plot_energy_per_degree(np.arange(kmax + 1), hermite, sphere_energies=res["sphere"],
-                                             d=res["d"]),
-                plots.plot_staircase(res["grid"], res["errors"][res["grid"] - 1], d=res["d"],
-                                     staircase=res["staircase"], limit_levels=res["limit"],
-                                     title=f"Exact RF error vs width: d = {res['d']}, {kind}")]
-
-    def readout(res):
-        def fmt(v):
-            return "—" if v is None else f"{v:.3g}"
-
-        head = ("<tr><th>degree ≤ l</th><th>new directions N(d,l)</th><th>step at r ≈</th><th>level (d)</th>"
-                "<th>level (d→∞)</th><th>RF error at step</th><th>first r reaching level</th></tr>")
-        body = "".join(
-            f"<tr><td>{r['degree']}</td><td>{r['directions']}</td><td>{r['step']}</td><td>{r['level']:.4f}</td>"
-            f"<td>{r['limit']:.4f}</td><td>{fmt(r['error_at_step'])}</td>"
-            f"<td>{'beyond ' + str(res['pool']) if r['reached_at'] is None else r['reached_at']}</td></tr>"
-            for r in res["rows"] if r["step"] <= 4 * res["pool"])
-        return (f"<b>d = {res['d']}</b>, exact error at r = {res['pool']}: {res['errors'][-1]:.3g}"
-                f"<table style='border-collapse:collapse;font-size:90%' cellpadding='3'>{head}{body}</table>")
-
-    controls = {
-        "d": widgets.IntSlider(value=d, min=STAIRCASE_D_RANGE[0], max=STAIRCASE_D_RANGE[1], description="d",
-                               continuous_update=False),
-        "pool": widgets.IntSlider(value=pool, min=STAIRCASE_POOL_RANGE[0], max=STAIRCASE_POOL_RANGE[1],
-                                  step=100, description="max width", continuous_update=False),
-        "symmetric": widgets.Checkbox(value=symmetric, description="sign-symmetric pairs (w, −w)"),
-        "seed": widgets.BoundedIntText(value=seed, min=0, max=10**6, description="seed"),
-    }
-    explorer = Explorer(controls, compute, figures, readout=readout, static=static,
-                        title="<b>Why the plateaus: the Hermite spectrum and the staircase</b>")
-    explorer.cache = cache
-    return explorer
-
-
-__all__ += ["staircase_dashboard", "staircase_curve"]
-
-
-# ------------------------------------------------------------------- notebook 02: low-degree polynomials
-
-POLYNOMIAL_LABELS = {1: "h₁(⟨w*,x⟩)", 2: "h₂(⟨w*,x⟩)", 3: "h₃(⟨w*,x⟩)", 4: "h₄(⟨w*,x⟩)",
-                     "sum": "(h₁ + h₂ + h₃ + h₄)(⟨w*,x⟩)/2"}
-POLYNOMIAL_TARGETS = tuple((f"{v}   " + (f"degree {k}" if k != "sum" else "sum"), k)
-                           for k, v in POLYNOMIAL_LABELS.items())
-POLYNOMIAL_D_RANGE = (2, 32)
-
-
-def polynomial_target(k):
-    """``h_k(<e_1, x>)`` for ``k`` in 1..4, or ``"sum"``: ``(h_1 + h_2 + h_3 + h_4)/2`` (``E[y^2] = 1``)."""
-    from .targets import HermiteTarget
-
-    if k == "sum":
-        return HermiteTarget({(j,): 0.5 for j in range(1, 5)})
-    if not _is_int(k) or not 1 <= k <= 4:
-        raise ValueError(f"k must be a degree 1, 2, 3, 4 or 'sum', got {k!r}")
-    return HermiteTarget.single(int(k))
-
-
-@dataclass(frozen=True)
-class PolynomialResult:
-    """What :func:`polynomial_dashboard` shows for one setting (exact population errors)."""
-
-    k: object                      # degree 1..4 or "sum"
-    d: int
-    bias_std: float
-    seed: int
-    eps: float
-    label: str
-    widths: np.ndarray             # 1..R
-    errors: np.ndarray             # exact relative error at every width
-    counts: dict                   # {degree j: C(d+j-1, j)} for the degrees in the target
-    needed: int | None             # first width with error <= eps (None: not within R)
-    grid: np.ndarray               # widths where r·max|u_i| is computed
-    magnitudes: np.ndarray         # r·max|u_i| of the best fit on the grid
-    magnitude_needed: float | None  # r·max|u_i| at the width needed
-    jitter: float
-
-
-def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 0, eps: float = 0.5,
-                         pool_size=1000, fits: dict | None = None, static=None) -> Explorer:
-    """Random features (with random biases) learning ``h_k(<w*, x>)``: error vs width against ``C(d+k-1, k)``.
-
-    Controls: degree ``k`` (1..4 or the sum), input dimension ``d``, the standard deviation of the
-    feature biases (0: bias-free, the trap for odd ``k >= 3``), the seed and the target error ``eps``.
-    Figures: the exact error at every width with the number of degree-``k`` directions marked, and
-    the output-weight size ``r·max|u_i|`` of the best fit.
-
-    One pool of ``pool_size`` features (an int, or ``{d: size}`` with 1000 for other ``d``) and one
-    Cholesky factorization per ``(d, bias_std, seed)`` serve every width and every target, so moving
-    ``k`` or ``eps`` is instant; ``fits`` is that cache, ``{(d, bias_std, seed): NestedFit}``, and may
-    be shared with the caller (a cached fit is used whatever its size).
-    """
-    from .fit import width_needed
-
-    fits = {} if fits is None else fits
-
-    def size_for(dd):
-        return int(pool_size.get(dd, 1000)) if isinstance(pool_size, dict) else int(pool_size)
-
-    def compute(k, d, bias_std, seed, eps):
-        target = polynomial_target(k)
-        lo, hi = POLYNOMIAL_D_RANGE
-        if not _is_int(d) or not lo <= d <= hi:
-            raise ValueError(f"d must be an integer from {lo} to {hi}, got {d!r}")
-        if not _is_real(bias_std) or not 0 <= bias_std <= 5:
-            raise ValueError(f"bias_std must be a number from 0 (no biases) to 5, got {bias_std!r}")
-        if not _is_real(eps) or not 0 < eps < 1:
-            raise ValueError(f"eps must be a target error strictly between 0 and 1, got {eps!r}")
-        key = (int(d), round(float(bias_std), 6), seed)
-        if key not in fits:
-            pool = sample_features(int(d), size_for(d), bias_std=float(bias_std), seed=seed)
-            fits[key] = fit_nested(pool, target)
-        fit = fits[key].retarget(target)
-        errors = fit.relative_errors()
-        R = len(errors)
-        needed = width_needed(errors, float(eps))
-        grid = _log_grid(R, 30)
-        if needed is not None:
-            grid = np.union1d(grid, [needed])
-        mags = np.array([fit.fit(int(m)).magnitude for m in grid])
-        counts = {j: math.comb(int(d) + j - 1, j) for j in sorted({sum(a) for a in target.terms})}
-        return PolynomialResult(
-            k=k, d=int(d), bias_std=float(bias_std), seed=int(seed), eps=float(eps),
-            label=POLYNOMIAL_LABELS[k],
-            widths=np.arange(1, R + 1), errors=errors, counts=counts, needed=needed, grid=grid,
-            magnitudes=mags, magnitude_needed=None if needed is None else float(mags[grid == needed][0]),
-            jitter=fit.jitter)
-
-    def figures(res):
-        counts = {f"degree-{j} directions C(d+{j - 1}, {j})": c for j, c in res.counts.items()}
-        bias = "no biases" if res.bias_std == 0 else f"biases ~ N(0, {res.bias_std:g}²)"
-        err = plots.plot_error_curves(
-            {"random features (exact error)": (res.widths, res.errors)}, counts=counts, eps=res.eps,
-            needed=[res.needed],
-            title=f"Learning {res.label}: d = {res.d}, {bias}")
-        mag = plots.plot_magnitudes(res.grid, res.magnitudes, current_width=res.needed,
-                                    current_magnitude=res.magnitude_needed,
-                                    title="Size of the output weights of the best fit (marker: width needed)")
-        return [err, mag]
-
-    def readout(res):
-        top = max(res.counts)
-        count = res.counts[top]
-        R = len(res.widths)
-        rows = [("target", _html_escape(res.label), "E[y²] = 1"),
-                (f"degree-{top} directions C(d+{top - 1}, {top})", f"{count}", f"d^{top}/{top}! = "
-                 f"{res.d ** top / math.factorial(top):.3g}")]
-        if res.needed is None:
-            rows.append((f"width needed for error ≤ {res.eps:g}", f"not reached with {R} features",
-                         f"error at r = {R}: {res.errors[-1]:.3f}"))
-        else:
-            rows.append((f"width needed for error ≤ {res.eps:g}", f"{res.needed}",
-                         f"{res.needed / count:.2f} × C(d+{top - 1}, {top})"))
-            rows.append(("r·max|uᵢ| at that width", f"{res.magnitude_needed:.3g}", ""))
-        rows.append((f"error with all {R} features", f"{res.errors[-1]:.4f}", f"jitter {res.jitter:.0e}"))
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
-                       f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
-        note = ""
-        if res.bias_std == 0 and any(j % 2 == 1 and j >= 3 for j in res.counts):
-            note = ("<div style='color:#b35900;max-width:520px'>No biases: a ReLU without bias has no "
-                    "Hermite component of odd degree ≥ 3, so these features cannot see h₃ at all — "
-                    "raise the bias.</div>")
-        return f"<table style='font-size:14px'>{body}</table>{note}"
-
-    s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
-    controls = {
-        "k": widgets.Dropdown(options=POLYNOMIAL_TARGETS, value=k, description="target", style=s, layout=lay),
-        "d": widgets.IntSlider(value=d, min=POLYNOMIAL_D_RANGE[0], max=POLYNOMIAL_D_RANGE[1],
-                               description="input dimension d", continuous_update=False, style=s, layout=lay),
-        "bias_std": widgets.FloatSlider(value=bias_std, min=0.0, max=2.0, step=0.1,
-                                        description="bias std (0: none)", continuous_update=False, style=s,
-                                        layout=lay),
-        "seed": widgets.IntText(value=seed, description="seed", style=s,
-                                layout=widgets.Layout(width="230px")),
-        "eps": widgets.FloatSlider(value=eps, min=0.05, max=0.95, step=0.05, description="target error ε",
-                                   continuous_update=False, style=s, layout=lay),
-    }
-    title = ("<b>Random features learn low-degree polynomials</b> — features relu(⟨wᵢ,x⟩ + bᵢ), exact "
-             "population error; moving the target or ε is instant, a new d, bias or seed draws a new pool.")
-    return Explorer(controls, compute, figures, readout=readout, title=title, static=static)
-
-
-__all__ += ["PolynomialResult", "polynomial_dashboard", "polynomial_target"]
 
 
 # ------------------------------------------------------------------- notebook 04: the limitation

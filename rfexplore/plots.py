@@ -31,8 +31,15 @@ COLORS = {
     "light": "#56B4E9",       # sky blue
 }
 
+# A small white template: plotly's own "plotly_white" carries defaults for every trace type and
+# costs ~50 ms of deep copies per figure, which every dashboard update would pay.
+_GRID = dict(gridcolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2, automargin=True)
+_TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", xaxis=_GRID, yaxis=_GRID, font=dict(color="#2a3f5f"),
+    colorway=list(COLORS.values()), hoverlabel=dict(align="left")))
+
 _LAYOUT = dict(
-    template="plotly_white",
+    template=_TEMPLATE,
     font=dict(size=13),
     margin=dict(l=70, r=20, t=60, b=55),
     legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
@@ -41,8 +48,7 @@ _LAYOUT = dict(
 
 
 def _fig(title, xtitle, ytitle, *, xlog=False, ylog=False, height=380):
-    fig = go.Figure()
-    fig.update_layout(title=dict(text=title, x=0.0, xanchor="left", y=0.98), height=height, **_LAYOUT)
+    fig = go.Figure(layout=dict(title=dict(text=title, x=0.0, xanchor="left", y=0.98), height=height, **_LAYOUT))
     fig.update_xaxes(title_text=xtitle, type="log" if xlog else "linear", showline=True, mirror=True,
                      linecolor="#888")
     fig.update_yaxes(title_text=ytitle, type="log" if ylog else "linear", showline=True, mirror=True,
@@ -197,6 +203,99 @@ def plot_error_vs_d(ds, errors_by_width: dict, *, title=None) -> go.Figure:
     return fig
 
 
+# ------------------------------------------------------------------- low-degree polynomials (notebook 02)
+
+# one colour per polynomial degree k = 1, 2, 3, 4, 5
+DEGREE_COLORS = (COLORS["light"], COLORS["network"], COLORS["rf"], COLORS["neuron"], COLORS["accent"])
+
+
+def _degree_color(k) -> str:
+    return DEGREE_COLORS[(int(k) - 1) % len(DEGREE_COLORS)]
+
+
+def plot_error_curves(curves: dict, *, counts: dict | None = None, eps=None, needed=None,
+                      title=None) -> go.Figure:
+    """Exact relative error against width (log x, linear y) for nested RF curves, with predicted counts.
+
+    ``curves = {legend name: (widths, errors)}``; ``counts = {legend name: width}`` draws dotted
+    vertical lines (e.g. the number of degree-k directions ``C(d+k-1, k)``), the i-th in the colour of
+    the i-th curve (grey when there are more counts than curves); ``eps`` draws the target error;
+    ``needed`` lists, per curve, the first width reaching ``eps`` (``None``: not reached), marked on it.
+    """
+    fig = _fig(title or "Random features: error vs width", "width r (number of random features)",
+               "relative error  E[(f − y)²] / E[y²]", xlog=True)
+    palette = [COLORS["rf"], COLORS["neuron"], COLORS["network"], COLORS["accent"], COLORS["light"]]
+    xmax = 1.0
+    for i, (name, (widths, errors)) in enumerate(curves.items()):
+        widths, errors = _arr(widths), _arr(errors)
+        xmax = max(xmax, float(widths.max()) if widths.size else 1.0)
+        fig.add_trace(go.Scatter(
+            x=widths, y=errors, name=name, mode="lines", line=dict(color=palette[i % len(palette)], width=3),
+            hovertemplate="width %{x}<br>error %{y:.4g}<extra>" + name + "</extra>"))
+    for i, (name, width) in enumerate((counts or {}).items()):
+        color = palette[i % len(palette)] if len(counts) <= len(curves) else COLORS["theory"]
+        fig.add_trace(go.Scatter(
+            x=[float(width)] * 2, y=[0.0, 1.05], name=name, mode="lines",
+            line=dict(color=color, width=1.5, dash="dot"),
+            hovertemplate=f"{name}<br>= {width:g}<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=[1.0, xmax] if eps is not None else [], y=[float(eps)] * 2 if eps is not None else [],
+        name="target error ε", mode="lines", line=dict(color=COLORS["theory"], width=1.5, dash="dash"),
+        hovertemplate="target error ε = %{y:.3g}<extra></extra>"))
+    nx, ny = [], []
+    for (widths, errors), m in zip(curves.values(), [None] * len(curves) if needed is None else needed,
+                                   strict=True):
+        widths, errors = _arr(widths), _arr(errors)
+        hit = np.flatnonzero(widths == m) if m is not None else []
+        if len(hit):
+            nx.append(float(m))
+            ny.append(float(errors[hit[0]]))
+    fig.add_trace(go.Scatter(
+        x=nx, y=ny, name="width needed for ε", mode="markers",
+        marker=dict(color="white", size=11, line=dict(color="black", width=2)),
+        hovertemplate="first width reaching ε: %{x}<br>error %{y:.4g}<extra></extra>"))
+    fig.update_yaxes(range=[0.0, 1.05])
+    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.05])
+    return fig
+
+
+def _per_degree_lines(fig, ds, series: dict, name, *, dash=None, markers=True):
+    for k, values in series.items():
+        y = np.array([np.nan if v is None else float(v) for v in values])
+        label = name.format(k=k, km1=int(k) - 1)
+        fig.add_trace(go.Scatter(
+            x=_arr(ds), y=y, name=label, mode="lines+markers" if markers else "lines",
+            line=dict(color=_degree_color(k), width=2.5 if markers else 1.5, dash=dash), marker=dict(size=8),
+            hovertemplate="d = %{x}<br>%{y:.4g}<extra>" + label + "</extra>"))
+
+
+def plot_width_needed(ds, needed: dict, counts: dict, *, eps: float, title=None) -> go.Figure:
+    """Width needed to reach error ``eps`` against ``d`` (log-log), one colour per degree ``k``.
+
+    ``needed = {k: widths per d}`` (``None``: not reached) is measured; ``counts = {k: C(d+k-1, k) per d}``,
+    the number of degree-``k`` polynomial directions, is drawn dashed in the same colour.
+    """
+    fig = _fig(title or f"Width needed for error {eps:g} tracks the number of degree-k directions",
+               "input dimension d", f"width needed for error ≤ {eps:g}", xlog=True, ylog=True)
+    _per_degree_lines(fig, ds, needed, "degree {k}: width needed (measured)")
+    _per_degree_lines(fig, ds, counts, "degree {k}: C(d+{km1}, {k}) directions", dash="dash", markers=False)
+    return fig
+
+
+def plot_magnitude_vs_d(ds, magnitudes: dict, *, eps: float, title=None) -> go.Figure:
+    """The paper's weight measure ``r · max|u_i|`` at the width needed for ``eps``, against ``d`` (log-log).
+
+    ``magnitudes = {k: values per d}`` (``None``: not reached), one colour per degree ``k``.
+    """
+    fig = _fig(title or "The output weights stay polynomial in d", "input dimension d",
+               f"r · max |uᵢ| at error {eps:g}", xlog=True, ylog=True, height=340)
+    _per_degree_lines(fig, ds, magnitudes, "degree {k}")
+    return fig
+
+
+__all__ += ["DEGREE_COLORS", "plot_error_curves", "plot_width_needed", "plot_magnitude_vs_d"]
+
+
 # ------------------------------------------------------------- Hermite spectrum, staircase (notebook 05)
 
 
@@ -209,16 +308,17 @@ def plot_energy_per_degree(degrees, energies, *, sphere_energies=None, d=None, t
     """
     fig = _fig(title or "Where the ReLU's energy sits: share per degree", "degree k",
                "share of E[relu²]", ylog=True, height=340)
-    degrees, energies = _arr(degrees), _arr(energies)
+    # plain lists (not numpy's base64 blocks); no bar (None, not NaN: JSON has no NaN) for zero energy
+    degrees, energies = _arr(degrees).tolist(), _arr(energies).tolist()
     fig.add_trace(go.Bar(
-        x=degrees, y=np.where(energies > 1e-15, energies, np.nan), name="Hermite spectrum (d → ∞)",
+        x=degrees, y=[e if e > 1e-15 else None for e in energies], name="Hermite (d → ∞)",
         marker_color=COLORS["theory"], customdata=energies,
         hovertemplate="degree %{x}<br>a_k² / E[relu²] = %{customdata:.4g}<extra>Hermite (d → ∞)</extra>"))
-    sph = [] if sphere_energies is None else _arr(sphere_energies)
+    sph = [] if sphere_energies is None else _arr(sphere_energies).tolist()
     label = "spherical harmonics" + ("" if d is None else f", d = {d}")
     fig.add_trace(go.Bar(
-        x=degrees if len(sph) else [], y=np.where(sph > 1e-15, sph, np.nan) if len(sph) else [],
-        name="spherical harmonics in dimension d", marker_color=COLORS["rf"], customdata=sph,
+        x=degrees if sph else [], y=[e if e > 1e-15 else None for e in sph],
+        name="spherical harmonics, dimension d", marker_color=COLORS["rf"], customdata=sph,
         hovertemplate="degree %{x}<br>share %{customdata:.4g}<extra>" + label + "</extra>"))
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(dtick=1)
@@ -239,14 +339,14 @@ def plot_staircase(widths, errors, *, d, staircase, limit_levels=None, title=Non
     widths, errors = _arr(widths), _arr(errors)
     xmax = float(widths.max()) if widths.size else 1.0
     fig.add_trace(go.Scatter(
-        x=widths, y=_floor(errors), name="RF error (exact, best output weights)", mode="lines",
-        line=dict(color=COLORS["rf"], width=3), customdata=errors,
+        x=widths.tolist(), y=_floor(errors).tolist(), name="RF error (exact, best output weights)", mode="lines",
+        line=dict(color=COLORS["rf"], width=3), customdata=errors.tolist(),
         hovertemplate="width %{x}<br>error %{customdata:.4g}<extra></extra>"))
     sw, levels, degs = (_arr(a) for a in staircase)
     keep = sw <= xmax
     sx = list(sw[keep]) + ([xmax] if keep.any() else [])
-    lines = (("predicted plateaus (dimension d)", levels, dict(color=COLORS["theory"], width=2)),
-             ("levels as d → ∞ (0.18, 0.0225, …)", limit_levels,
+    lines = (("plateaus, dimension d", levels, dict(color=COLORS["theory"], width=2)),
+             ("plateaus, d → ∞", limit_levels,
               dict(color=COLORS["neuron"], width=1.5, dash="dot")))
     for name, lv, style in lines:
         ly = [] if lv is None or not keep.any() else list(_arr(lv)[keep]) + [float(_arr(lv)[keep][-1])]
@@ -254,9 +354,9 @@ def plot_staircase(widths, errors, *, d, staircase, limit_levels=None, title=Non
             x=sx if ly else [], y=ly, name=name, mode="lines", line=dict(shape="hv", **style),
             hovertemplate="width ≥ %{x}<br>level %{y:.4g}<extra>" + name + "</extra>"))
     fig.add_trace(go.Scatter(
-        x=sw[keep], y=levels[keep], name="steps (degree ≤ l spanned)", mode="markers+text",
+        x=sw[keep].tolist(), y=levels[keep].tolist(), name="steps", mode="markers+text",
         marker=dict(color=COLORS["theory"], size=8, symbol="line-ns-open", line=dict(width=2)),
-        text=[f"l≤{int(k)}" for k in degs[keep]], textposition="top right", customdata=degs[keep],
+        text=[f"l≤{int(k)}" for k in degs[keep]], textposition="top right", customdata=degs[keep].tolist(),
         hovertemplate="degree ≤ %{customdata} spanned at about r = %{x}<br>level %{y:.4g}<extra></extra>"))
     lo = min([float(errors.min()) if errors.size else 1.0] + list(levels[keep]))
     fig.update_yaxes(range=[np.log10(max(lo, 1e-6)) - 0.3, 0.05])
@@ -487,99 +587,6 @@ def plot_sample_errors(ns, train, test, exact, *, width, guide=None, title=None)
 
 __all__ += ["plot_features_1d", "plot_features_2d", "plot_fit_1d", "plot_fit_errors", "plot_kernel_slice",
             "plot_kernel_errors", "plot_sample_errors"]
-
-
-# ------------------------------------------------------------------- low-degree polynomials (notebook 02)
-
-# one colour per polynomial degree k = 1, 2, 3, 4, 5
-DEGREE_COLORS = (COLORS["light"], COLORS["network"], COLORS["rf"], COLORS["neuron"], COLORS["accent"])
-
-
-def _degree_color(k) -> str:
-    return DEGREE_COLORS[(int(k) - 1) % len(DEGREE_COLORS)]
-
-
-def plot_error_curves(curves: dict, *, counts: dict | None = None, eps=None, needed=None,
-                      title=None) -> go.Figure:
-    """Exact relative error against width (log x, linear y) for nested RF curves, with predicted counts.
-
-    ``curves = {legend name: (widths, errors)}``; ``counts = {legend name: width}`` draws dotted
-    vertical lines (e.g. the number of degree-k directions ``C(d+k-1, k)``), the i-th in the colour of
-    the i-th curve (grey when there are more counts than curves); ``eps`` draws the target error;
-    ``needed`` lists, per curve, the first width reaching ``eps`` (``None``: not reached), marked on it.
-    """
-    fig = _fig(title or "Random features: error vs width", "width r (number of random features)",
-               "relative error  E[(f − y)²] / E[y²]", xlog=True)
-    palette = [COLORS["rf"], COLORS["neuron"], COLORS["network"], COLORS["accent"], COLORS["light"]]
-    xmax = 1.0
-    for i, (name, (widths, errors)) in enumerate(curves.items()):
-        widths, errors = _arr(widths), _arr(errors)
-        xmax = max(xmax, float(widths.max()) if widths.size else 1.0)
-        fig.add_trace(go.Scatter(
-            x=widths, y=errors, name=name, mode="lines", line=dict(color=palette[i % len(palette)], width=3),
-            hovertemplate="width %{x}<br>error %{y:.4g}<extra>" + name + "</extra>"))
-    for i, (name, width) in enumerate((counts or {}).items()):
-        color = palette[i % len(palette)] if len(counts) <= len(curves) else COLORS["theory"]
-        fig.add_trace(go.Scatter(
-            x=[float(width)] * 2, y=[0.0, 1.05], name=name, mode="lines",
-            line=dict(color=color, width=1.5, dash="dot"),
-            hovertemplate=f"{name}<br>= {width:g}<extra></extra>"))
-    fig.add_trace(go.Scatter(
-        x=[1.0, xmax] if eps is not None else [], y=[float(eps)] * 2 if eps is not None else [],
-        name="target error ε", mode="lines", line=dict(color=COLORS["theory"], width=1.5, dash="dash"),
-        hovertemplate="target error ε = %{y:.3g}<extra></extra>"))
-    nx, ny = [], []
-    for (widths, errors), m in zip(curves.values(), [None] * len(curves) if needed is None else needed,
-                                   strict=True):
-        widths, errors = _arr(widths), _arr(errors)
-        hit = np.flatnonzero(widths == m) if m is not None else []
-        if len(hit):
-            nx.append(float(m))
-            ny.append(float(errors[hit[0]]))
-    fig.add_trace(go.Scatter(
-        x=nx, y=ny, name="width needed for ε", mode="markers",
-        marker=dict(color="white", size=11, line=dict(color="black", width=2)),
-        hovertemplate="first width reaching ε: %{x}<br>error %{y:.4g}<extra></extra>"))
-    fig.update_yaxes(range=[0.0, 1.05])
-    fig.update_xaxes(range=[0.0, np.log10(xmax) + 0.05])
-    return fig
-
-
-def _per_degree_lines(fig, ds, series: dict, name, *, dash=None, markers=True):
-    for k, values in series.items():
-        y = np.array([np.nan if v is None else float(v) for v in values])
-        label = name.format(k=k, km1=int(k) - 1)
-        fig.add_trace(go.Scatter(
-            x=_arr(ds), y=y, name=label, mode="lines+markers" if markers else "lines",
-            line=dict(color=_degree_color(k), width=2.5 if markers else 1.5, dash=dash), marker=dict(size=8),
-            hovertemplate="d = %{x}<br>%{y:.4g}<extra>" + label + "</extra>"))
-
-
-def plot_width_needed(ds, needed: dict, counts: dict, *, eps: float, title=None) -> go.Figure:
-    """Width needed to reach error ``eps`` against ``d`` (log-log), one colour per degree ``k``.
-
-    ``needed = {k: widths per d}`` (``None``: not reached) is measured; ``counts = {k: C(d+k-1, k) per d}``,
-    the number of degree-``k`` polynomial directions, is drawn dashed in the same colour.
-    """
-    fig = _fig(title or f"Width needed for error {eps:g} tracks the number of degree-k directions",
-               "input dimension d", f"width needed for error ≤ {eps:g}", xlog=True, ylog=True)
-    _per_degree_lines(fig, ds, needed, "degree {k}: width needed (measured)")
-    _per_degree_lines(fig, ds, counts, "degree {k}: C(d+{km1}, {k}) directions", dash="dash", markers=False)
-    return fig
-
-
-def plot_magnitude_vs_d(ds, magnitudes: dict, *, eps: float, title=None) -> go.Figure:
-    """The paper's weight measure ``r · max|u_i|`` at the width needed for ``eps``, against ``d`` (log-log).
-
-    ``magnitudes = {k: values per d}`` (``None``: not reached), one colour per degree ``k``.
-    """
-    fig = _fig(title or "The output weights stay polynomial in d", "input dimension d",
-               f"r · max |uᵢ| at error {eps:g}", xlog=True, ylog=True, height=340)
-    _per_degree_lines(fig, ds, magnitudes, "degree {k}")
-    return fig
-
-
-__all__ += ["DEGREE_COLORS", "plot_error_curves", "plot_width_needed", "plot_magnitude_vs_d"]
 
 
 # ------------------------------------------------------------------- the limitation (notebook 04)
