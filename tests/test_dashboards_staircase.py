@@ -10,8 +10,8 @@ from rfexplore.dashboards import staircase_curve, staircase_dashboard
 from rfexplore.gaussian import relu_hermite_coefficients, relu_sphere_residuals, rf_staircase
 
 CURVE = "RF error (exact, best output weights)"
-PLATEAUS = "predicted plateaus (dimension d)"
-LIMIT = "levels as d → ∞ (0.18, 0.0225, …)"
+PLATEAUS = "plateaus, dimension d"
+LIMIT = "plateaus, d → ∞"
 
 
 def _y(fig, name):
@@ -60,7 +60,7 @@ def test_curve_arguments_are_validated(kw, match):
 def test_first_picture_is_complete(explorer):
     energy, stairs = explorer.figures
     assert isinstance(stairs, go.FigureWidget)
-    herm = _y(energy, "Hermite spectrum (d → ∞)")
+    herm = _y(energy, "Hermite (d → ∞)")
     a2 = 2 * relu_hermite_coefficients(12) ** 2
     np.testing.assert_allclose(herm[[0, 1, 2, 4]], a2[[0, 1, 2, 4]], rtol=1e-12)
     assert np.isnan(herm[3]) and np.isnan(herm[5])            # odd degrees >= 3: no energy, no bar
@@ -85,7 +85,7 @@ def test_changing_d_updates_figures_and_readout(explorer):
     assert list(_x(explorer.figures[1], PLATEAUS))[:3] == list(w[:3])
     assert "d = 8" in explorer.readout.value and f"{lv[1]:.4f}" in explorer.readout.value
     assert "d = 8" in explorer.figures[1].layout.title.text
-    sphere = _y(explorer.figures[0], "spherical harmonics in dimension d")
+    sphere = _y(explorer.figures[0], "spherical harmonics, dimension d")
     assert sphere[1] == pytest.approx(0.5)
 
 
@@ -131,7 +131,7 @@ def test_plot_staircase_drops_steps_beyond_the_widths():
     errors = np.linspace(0.6, 0.01, 100)
     limit = [0.68, 0.18, 0.02, 0.009, 0.005]
     fig = plots.plot_staircase(widths, errors, d=10, staircase=rf_staircase(10), limit_levels=limit)
-    assert [t.name for t in fig.data] == [CURVE, PLATEAUS, LIMIT, "steps (degree ≤ l spanned)"]
+    assert [t.name for t in fig.data] == [CURVE, PLATEAUS, LIMIT, "steps"]
     assert list(fig.data[1].x) == [1, 11, 65, 100]
     assert list(fig.data[2].y) == [0.68, 0.18, 0.02, 0.02]
     assert list(fig.data[3].text) == ["l≤0", "l≤1", "l≤2"]
