@@ -228,3 +228,13 @@ def test_plot_budget_magnitude_steep_periodic_builders():
     assert [t.name for t in fig.data] == ["a", "a bound", "typical random feature"]
     fig = plots.plot_error_vs_norm([0.1, 1.0], {100: [0.1, 1.0]})
     assert fig.data[0].name == "width r = 100" and list(fig.data[0].y) == [0.1, 1.0]
+
+
+def test_dashboard_precomputes_from_settings_when_no_data_is_given():
+    dash = limitation_dashboard(ds=(4, 8), pool_size=80, seeds=(0,), norms=(1.0, 10.0), biases=(0.0,), budget_ds=(8,),
+                                budget_width=20, budgets=(1.0, 10.0), width=50, d=8, eps=0.3, static=False)
+    assert dash.data.ds == (4, 8) and dash.data.pool_size == 80
+    assert list(_trace(dash.figures[0], "chosen width").y) == [dash.data.errors[4][49], dash.data.errors[8][49]]
+    with pytest.raises(ValueError, match="magnitude must be one of"):
+        limitation_dashboard(ds=(4,), pool_size=40, seeds=(0,), norms=(1.0,), biases=(0.0,), budget_ds=(),
+                             budget_width=20, budgets=(1.0,), width=10, d=4, magnitude=10.0)
