@@ -79,11 +79,10 @@ test-browser: $(STAMP)
 app: $(STAMP)
 	$(BIN)/voila $(APP_NOTEBOOK) --port=8866 --no-browser
 
+# Executed notebooks as static pages: interactive plotly figures (plotly.js embedded), no kernel, no network.
 html: $(STAMP)
-	mkdir -p _build/html
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 \
-	  --output-dir _build/html $(NOTEBOOKS)
-	@echo "open _build/html/*.html (no kernel needed)"
+	$(PY) .ci/render_html.py _build/html $(NOTEBOOKS)
+	@echo "open _build/html/index.html"
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done

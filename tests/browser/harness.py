@@ -40,6 +40,9 @@ BENIGN_CONSOLE = [
     (r"setData is not a function(.|\n)*labextensions/jupyterlab-plotly/",
      "after drawing a plain plotly figure, jupyterlab-plotly writes a PNG snapshot back into the output "
      "model, which Voila keeps read-only; the figure itself is drawn (checked separately)"),
+    (r"ERR_NAME_NOT_RESOLVED.*cdnjs\.cloudflare\.com/ajax/libs/(require\.js|mathjax)/",
+     "nbconvert's HTML pages (make html) link require.js and MathJax from a CDN; offline only LaTeX "
+     "stays unrendered, the figures carry their own plotly.js"),
 ]
 
 # JupyterLab user settings for a hermetic, side-effect-free run (written into a temp settings dir).
