@@ -1614,3 +1614,230 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
 
 __all__ += ["NEURON_DS", "NEURON_INITS", "NEURON_SAMPLES", "neuron_dashboard", "neuron_run", "neuron_samples",
             "steps_to_reach"]
+
+
+# ------------------------------------------------------------------- notebook 03: lazy training
+
+LAZY_WIDTHS = (16, 32, 64, 128)
+LAZY_ALPHAS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+LAZY_MAX_LR = 4.0
+
+
+def lazy_lr(alpha: float) -> float:
+    """Step size of the lazy-training runs: ``1 / alpha^2``, at most :data:`LAZY_MAX_LR` (4).
+
+    ``1 / alpha^2`` moves the function at a rate that does not depend on ``alpha`` (the RF and
+    linearized models then follow the same curve for every ``alpha >= 1/2``); below ``alpha = 1/2``
+    that step is too large for the non-linear dynamics (``alpha = 0.05`` diverges), so it is capped
+    (measured stable at ``alpha = 0.1 .. 0.5``, widths 16..128, ``d = 20``).
+    """
+    if not _is_real(alpha) or not math.isfinite(alpha) or alpha <= 0:
+        raise ValueError(f"alpha must be a finite positive number, got {alpha!r}")
+    return min(1.0 / float(alpha) ** 2, LAZY_MAX_LR)
+
+
+def lazy_run(d: int, width: int, alpha: float, *, steps: int = 200, seed: int = 0, compare: bool = True,
+             cache: dict | None = None, callback=None, device=None):
+    """:func:`rfexplore.train.train_two_layer` on the exact population loss with ``lr = lazy_lr(alpha)``,
+    remembered in ``cache`` under ``(d, width, alpha, steps, seed)``.
+
+    A cached run is reused (one with ``compare=True`` also serves ``compare=False``); only complete runs
+    are cached, so a run stopped by the ``callback`` or one that diverged is returned but not kept.
+    """
+    from .train import train_two_layer
+
+    cache = {} if cache is None else cache
+    key = (int(d), int(width), float(alpha), int(steps), int(seed))
+    hit = cache.get(key)
+    if hit is not None and (hit.rf_losses is not None or not compare):
+        return hit
+    run = train_two_layer(d, width, alpha=alpha, steps=steps, lr=lazy_lr(alpha), seed=seed, compare=compare,
+                          device=device, callback=callback)
+    if run.complete:
+        cache[key] = run
+    return run
+
+
+def lazy_start(d: int, width: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The start ``(W_0, u_0)`` of :func:`rfexplore.train.train_two_layer`: ``(r, d)`` and ``(r,)``,
+    neurons in pairs ``(w, u), (w, -u)`` with ``w`` uniform on the sphere."""
+    from .features import check_positive_int, check_seed
+    from .train import _two_layer_init
+
+    d, width, seed = check_positive_int("d", d), check_positive_int("width", width), check_seed(seed)
+    if width % 2:
+        raise ValueError(f"width must be even (neurons come in pairs), got {width}")
+    return _two_layer_init(d, width, seed)
+
+
+def lazy_rf_best(d: int, width: int, *, seed: int = 0, target=None) -> float:
+    """Exact best relative error of the RF model of a width-``r`` network: its first layer ``W_0``
+    frozen, only the output layer fitted (DESIGN 2.2). The pairs share their ``w``, so these are
+    ``r / 2`` distinct features; this is the limit of ``TwoLayerResult.rf_losses`` as steps grow."""
+    from .features import FeaturePool
+    from .fit import fit_population
+
+    W0, _ = lazy_start(d, width, seed=seed)
+    pool = FeaturePool(W0[0::2].copy(), None, "sphere", False, 0.0, int(seed))
+    return float(fit_population(pool, target).relative_error)
+
+
+def lazy_movements(cache: dict, d: int, alpha: float, *, steps: int = 200, seed: int = 0):
+    """``(widths, movements)``: final relative first-layer movement of every cached run at this
+    ``(d, alpha, steps, seed)``, by increasing width."""
+    rows = sorted((k[1], float(run.movements[-1])) for k, run in cache.items()
+                  if k[0] == d and k[2] == float(alpha) and k[3] == steps and k[4] == seed)
+    return np.array([r for r, _ in rows], dtype=int), np.array([m for _, m in rows])
+
+
+def lazy_alignment(W, u, w_star) -> float:
+    """Mean ``cos(w_i, w*)`` over the neurons with a positive output weight ``u_i`` (``W``: ``(r, d)``)."""
+    W, u, w_star = np.asarray(W, dtype=float), np.asarray(u, dtype=float), np.asarray(w_star, dtype=float)
+    pos = u > 0
+    # cos(w_i, w*) = <w_i, w*> / (|w_i| |w*|)
+    cos = (W[pos] @ w_star) / (np.linalg.norm(W[pos], axis=1) * np.linalg.norm(w_star))
+    return float(cos.mean()) if cos.size else float("nan")
+
+
+@dataclass(frozen=True)
+class LazyResult:
+    """What :func:`lazy_dashboard` shows for one ``(width, alpha)``."""
+
+    d: int
+    width: int
+    alpha: float
+    lr: float
+    steps: int
+    seed: int
+    run: object                    # TwoLayerResult (compare=True)
+    rf_best: float                 # exact best error of the RF model (r/2 distinct features)
+    rf_features: int               # r/2 distinct frozen features relu(<w0_i, x>)
+    tangent_features: int          # r/2 + d r/2 frozen features of the linearized model
+    curves: dict                   # "α = a" -> (widths, movements) of the cached runs
+    colors: dict                   # "α = a" -> colour
+    guide: tuple                   # (widths, c / sqrt(widths)) through the chosen run
+    alignment: tuple               # mean cos(w_i, w*) of neurons with u_i > 0: (start, end)
+
+
+def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: int = 200, seed: int = 0,
+                   widths=LAZY_WIDTHS, alphas=LAZY_ALPHAS, cache: dict | None = None, static=None) -> Explorer:
+    """Lazy training: a two-layer network ``(alpha/sqrt r) sum_i u_i [<w_i, x>]_+`` beside its RF and
+    linearized models, trained on the exact population loss of the unit neuron ``[x_1]_+``.
+
+    Controls: the width ``r`` and the output scale ``alpha`` (each a selection among ``widths`` and
+    ``alphas``). Figures: error against step for the network, its RF model and its linearized model
+    (with the exact best RF error dashed); the distance from the network to each of them; the
+    first-layer movement against width, one line per ``alpha`` run so far, with a ``1/sqrt r`` guide.
+
+    Each ``(width, alpha)`` trains once (``steps`` steps, ``lr = lazy_lr(alpha)``, progress shown in the
+    status line) and is kept in ``cache`` (``explorer.cache``; pass the dict used by :func:`lazy_run`
+    calls made before, and the dashboard starts from their runs). Returning to a setting is instant.
+    """
+    from .features import check_positive_int, check_seed
+    from .targets import ReluTarget
+
+    d, steps, seed = check_positive_int("d", d), check_positive_int("steps", steps), check_seed(seed)
+    widths = tuple(check_positive_int("widths", w) for w in widths)
+    if not widths or any(w % 2 for w in widths):
+        raise ValueError(f"widths must be even positive integers (neurons come in pairs), got {widths!r}")
+    alphas = tuple(float(a) for a in alphas)
+    if not alphas or any(not math.isfinite(a) or a <= 0 for a in alphas):
+        raise ValueError(f"alphas must be finite positive numbers, got {alphas!r}")
+    cache = {} if cache is None else cache
+    palette = (plots.COLORS["budget"], plots.COLORS["accent"], plots.COLORS["light"], plots.COLORS["neuron"],
+               plots.COLORS["network"], plots.COLORS["rf"])
+    colors = {f"α = {a:g}": palette[i % len(palette)] for i, a in enumerate(alphas)}
+    rf_best, w_star = {}, ReluTarget().weight(d)
+    holder = {}                                           # the explorer, once built (progress messages)
+
+    def progress(width, alpha):
+        def callback(t, state):
+            ex = holder.get("explorer")
+            if ex is not None and (t % 20 == 0 or t == steps):
+                ex.status.value = (f"<span style='color:#555'>training r = {width}, α = {alpha:g}: step {t} / "
+                                   f"{steps}…</span>")
+            return False
+        return callback
+
+    def compute(width, alpha):
+        try:
+            r, a = _pick("width", width, widths), _pick("alpha", alpha, alphas)
+        except ValueError:
+            raise ValueError(f"width must be one of {', '.join(map(str, widths))} and alpha one of "
+                             f"{', '.join(f'{v:g}' for v in alphas)}; got width={width!r}, alpha={alpha!r}") from None
+        run = lazy_run(d, r, a, steps=steps, seed=seed, cache=cache, callback=progress(r, a))
+        if not run.complete:
+            raise ValueError(f"training r = {r}, α = {a:g} did not finish: {run.message}")
+        if r not in rf_best:
+            rf_best[r] = lazy_rf_best(d, r, seed=seed)
+        curves = {}
+        for aa in alphas:
+            ws, ms = lazy_movements(cache, d, aa, steps=steps, seed=seed)
+            if ws.size:
+                curves[f"α = {aa:g}"] = (ws, ms)
+        m = float(run.movements[-1])
+        known = [w for ws, _ in curves.values() for w in ws] + list(widths)
+        gx = np.geomspace(min(known), max(known), 30)
+        W0, u0 = lazy_start(d, r, seed=seed)
+        return LazyResult(
+            d=d, width=r, alpha=a, lr=run.lr, steps=steps, seed=seed, run=run, rf_best=rf_best[r],
+            rf_features=r // 2, tangent_features=r // 2 + d * r // 2, curves=curves, colors=colors,
+            guide=(gx, m * np.sqrt(r / gx)),                 # movement ∝ 1/sqrt(r) through the chosen run
+            alignment=(lazy_alignment(W0, u0, w_star), lazy_alignment(run.W, u0, w_star)))
+
+    def figures(res):
+        run = res.run
+        t = np.arange(run.steps_done + 1)
+        head = f"r = {res.width}, α = {res.alpha:g}"
+        return [
+            plots.plot_lazy_training(t, run.losses, rf=run.rf_losses, lin=run.lin_losses, rf_best=res.rf_best,
+                                     title=f"Training ({head}): network, RF model, linearized model"),
+            plots.plot_lazy_gaps(t, run.lin_gaps, run.rf_gaps, title=f"Distance from the network ({head})"),
+            plots.plot_movement_vs_width(res.curves, colors=res.colors, highlight=f"α = {res.alpha:g}",
+                                         current=(res.width, float(run.movements[-1])), guide=res.guide,
+                                         title=f"First-layer movement after {res.steps} steps vs width"),
+        ]
+
+    def readout(res):
+        run, T = res.run, res.steps
+        m = float(run.movements[-1])
+        step_note = ("1/α²" if res.lr == 1.0 / res.alpha ** 2
+                     else f"capped: 1/α² = {1 / res.alpha ** 2:.3g} is too large for the non-linear dynamics")
+        a0, a1 = res.alignment
+        rows = [
+            (f"network error after {T} steps", f"{run.losses[-1]:.3g}", ""),
+            (f"linearized model ({res.tangent_features} frozen features)", f"{run.lin_losses[-1]:.3g}",
+             f"distance to the network {run.lin_gaps[-1]:.2g}"),
+            (f"RF model ({res.rf_features} frozen features)", f"{run.rf_losses[-1]:.3g}",
+             f"distance to the network {run.rf_gaps[-1]:.2g}"),
+            ("best possible RF error with these features (exact)", f"{res.rf_best:.3g}", ""),
+            ("first-layer movement |W − W₀| / |W₀|", f"{m:.3g}",
+             f"α·√r·movement = {res.alpha * math.sqrt(res.width) * m:.2f} (about constant when lazy)"),
+            ("neurons with uᵢ > 0 at the start: mean cos(wᵢ, w*)", f"{a1:.2f}", f"at the start {a0:.2f}"),
+            ("step size", f"{res.lr:.3g}", step_note),
+        ]
+        body = "".join(f"<tr><td>{_html_escape(x)}</td><td style='text-align:right;font-weight:600;"
+                       f"padding-left:12px'>{y}</td><td style='color:#666;padding-left:10px'>{_html_escape(z)}"
+                       "</td></tr>" for x, y, z in rows)
+        return f"<table style='font-size:14px'>{body}</table>"
+
+    s, lay = {"description_width": "130px"}, widgets.Layout(width="420px")
+    controls = {
+        "width": widgets.SelectionSlider(options=[(f"{w}", w) for w in widths],
+                                         value=_pick("width", width, widths), description="width r",
+                                         continuous_update=False, style=s, layout=lay),
+        "alpha": widgets.SelectionSlider(options=[(f"{a:g}", a) for a in alphas],
+                                         value=_pick("alpha", alpha, alphas), description="output scale α",
+                                         continuous_update=False, style=s, layout=lay),
+    }
+    title = ("<b>From wide networks to random features</b> — f(x) = (α/√r) Σᵢ uᵢ [⟨wᵢ,x⟩]₊ learns "
+             f"[x₁]₊ in d = {d}, exact population loss, {steps} gradient steps; a new (r, α) trains once "
+             "(a few seconds), then it is remembered.")
+    explorer = Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+    holder["explorer"] = explorer
+    explorer.cache = cache
+    return explorer
+
+
+__all__ += ["LAZY_ALPHAS", "LAZY_MAX_LR", "LAZY_WIDTHS", "LazyResult", "lazy_alignment", "lazy_dashboard",
+            "lazy_lr", "lazy_movements", "lazy_rf_best", "lazy_run", "lazy_start"]
