@@ -28,7 +28,7 @@ from IPython.display import display
 from . import plots
 from .features import sample_features
 from .fit import fit_nested
-from .gaussian import relu_staircase
+from .gaussian import rf_staircase
 from .targets import ReluTarget
 from .train import train_neuron, train_rf
 
@@ -355,7 +355,7 @@ class TourDashboard:
         self.errors = self.nested.relative_errors()
         self.grid = _log_grid(self.pool_size)
         self.grid_magnitudes = np.array([self.nested.fit(int(m)).magnitude for m in self.grid])
-        self.staircase = relu_staircase(c.d)
+        self.staircase = rf_staircase(c.d, symmetric=bool(c.symmetric))[:2]   # levels exact in dimension d
 
     def _retarget(self):
         self.nested = self.nested.retarget(self._target())
@@ -368,7 +368,8 @@ class TourDashboard:
         self.constrained = None if c.magnitude is None else self.nested.fit(c.width, magnitude=c.magnitude)
 
     def plateau(self) -> float:
-        """The Hermite plateau predicted for the current width (DESIGN 2.5)."""
+        """The plateau predicted for the current width: the ReLU's residual after the degrees that
+        this many features can span (DESIGN 2.5, with the levels of dimension ``d``)."""
         sw, levels = self.staircase
         passed = sw <= self.config.width
         return float(levels[passed][-1]) if passed.any() else 1.0
@@ -618,7 +619,7 @@ class TourDashboard:
         ey2 = self.nested.kss
         rows = [
             ("RF error at this width (exact)", f"{rel:.4f}", f"absolute {rel * ey2:.3g}"),
-            ("plateau predicted by the Hermite spectrum", f"{n['plateau']:.4f}", ""),
+            ("plateau predicted for this d and width", f"{n['plateau']:.4f}", "ReLU energy left in higher degrees"),
             ("size of the best fit r·max|uᵢ|", f"{n['magnitude']:.3g}", f"|u|₂ = {self.best.l2_norm:.3g}"),
         ]
         if n["rf_error_with_budget"] is not None:
@@ -997,7 +998,9 @@ def features_target(name: str):
 
 def features_training_inputs(n: int, seed: int) -> np.ndarray:
     """The ``(n, 1)`` training inputs :func:`rfexplore.fit.fit_samples` draws with ``seed`` (to draw them)."""
-    return np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[0]).standard_normal((n, 1))
+    from .fit import sample_inputs
+
+    return sample_inputs(n, 1, seed)[0]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ __all__ = [
     "fit_nested",
     "fit_population",
     "fit_samples",
+    "sample_inputs",
     "solve_box_qp",
     "rf_error_curve",
     "check_memory",
@@ -154,9 +155,11 @@ def _cholesky(K: torch.Tensor, jitter: float):
     """Cholesky of ``K + eps I`` with ``eps = jitter * mean(diag K)``, raised x10 until it succeeds."""
     scale = float(K.diagonal().mean()) or 1.0
     j = jitter
-    eye = torch.eye(K.shape[0], dtype=K.dtype, device=K.device)
+    A = K.clone()
+    diag = A.diagonal()
     while True:
-        L, info = torch.linalg.cholesky_ex(K + (j * scale) * eye)
+        diag.copy_(K.diagonal()).add_(j * scale)           # K + eps I, without an R x R identity
+        L, info = torch.linalg.cholesky_ex(A)
         if int(info) == 0 and torch.isfinite(L.diagonal()).all():
             return L, j
         if j >= MAX_JITTER:
@@ -354,6 +357,19 @@ def _is_kkt_point(K, k, bound, u, rtol, *, g=None):
 # --------------------------------------------------------------------------- from samples
 
 
+# Streams of random inputs are domain-separated from feature seeds (SeedSequence(seed) draws the
+# weights in features.py), so that equal seeds never make training inputs equal the feature directions.
+INPUT_STREAM = 1
+
+
+def sample_inputs(n: int, d: int, seed: int, *, n_test: int = 0):
+    """The Gaussian training inputs ``(n, d)`` and test inputs ``(n_test, d)`` that
+    :func:`fit_samples` draws for ``seed`` (independent of the feature pool with the same seed)."""
+    ss_train, ss_test = np.random.SeedSequence([check_seed(seed), INPUT_STREAM]).spawn(2)
+    return (np.random.default_rng(ss_train).standard_normal((n, d)),
+            np.random.default_rng(ss_test).standard_normal((n_test, d)))
+
+
 def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = None, ridge: float = 0.0,
                 seed: int = 0, device=None) -> SampleFitResult:
     """Least squares on ``n`` Gaussian samples, tested on ``n_test`` fresh ones (default ``max(n, 10000)``).
@@ -371,8 +387,7 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     dev = _device(device)
     r, d = pool.width, pool.d
     check_memory(8.0 * (max(n, n_test) * (r + d) + 3 * r * r), f"fitting {r} features on {n} samples", dev)
-    rng_train, rng_test = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    X, Xt = rng_train.standard_normal((n, d)), rng_test.standard_normal((n_test, d))
+    X, Xt = sample_inputs(n, d, seed, n_test=n_test)
     y, yt = target(X), target(Xt)
     F = torch.as_tensor(pool.evaluate(X), device=dev)
     Ft = torch.as_tensor(pool.evaluate(Xt), device=dev)

@@ -367,17 +367,19 @@ def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
 # --------------------------------------------------------------------------- Hermite
 
 
-def hermite_functions(kmax: int, z) -> np.ndarray:
+def hermite_functions(kmax: int, z, *, weight=1.0) -> np.ndarray:
     """Normalized probabilists' Hermite polynomials ``h_k(z) = He_k(z)/sqrt(k!)``, k = 0..kmax.
 
-    Stable three-term recurrence ``h_{k+1} = (z h_k - sqrt(k) h_{k-1}) / sqrt(k+1)``.
-    Returns an array of shape ``(kmax + 1,) + z.shape``.
+    Stable three-term recurrence ``h_{k+1} = (z h_k - sqrt(k) h_{k-1}) / sqrt(k+1)``, which is
+    linear: ``weight * h_k(z)`` is computed by starting it from ``weight`` (with
+    ``weight = sqrt(phi(z))`` the values stay bounded, Cramér's inequality, where ``h_k`` alone
+    would overflow). Returns an array of shape ``(kmax + 1,) + z.shape``.
     """
     z = np.asarray(z, dtype=np.float64)
     out = np.empty((kmax + 1,) + z.shape)
-    out[0] = 1.0
+    out[0] = weight
     if kmax >= 1:
-        out[1] = z
+        out[1] = z * out[0]
     for k in range(1, kmax):
         out[k + 1] = (z * out[k] - math.sqrt(k) * out[k - 1]) / math.sqrt(k + 1)
     return out
@@ -407,9 +409,11 @@ def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
     if kmax >= 1:
         out[1] = _Phi(b)
     if kmax >= 2:
-        h = hermite_functions(kmax - 2, -b)                # He_{k-2}(-b)/sqrt((k-2)!)
+        # sqrt(phi(b)) h_{k-2}(-b) stays bounded for every b and k (no inf * 0 for large |b|)
+        root = np.sqrt(_phi(b))
+        h = hermite_functions(kmax - 2, -b, weight=root)   # sqrt(phi(b)) He_{k-2}(-b)/sqrt((k-2)!)
         k = np.arange(2, kmax + 1).reshape((-1,) + (1,) * b.ndim)
-        out[2:] = _phi(b) * h / np.sqrt(k * (k - 1.0))      # = phi(b) He_{k-2}(-b)/sqrt(k!)
+        out[2:] = root * h / np.sqrt(k * (k - 1.0))          # = phi(b) He_{k-2}(-b)/sqrt(k!)
     return out
 
 

@@ -233,8 +233,14 @@ def test_sample_fit_ridge_and_train_error():
     a = rf.fit_samples(pool, n=2000, seed=0)
     b = rf.fit_samples(pool, n=2000, seed=0, ridge=1e-2)
     assert b.ridge == 1e-2 and b.l2_norm < a.l2_norm
-    assert a.train_relative_error < a.test_relative_error   # least squares fits its own samples best
+    # least squares fits its own samples best: better than ridge, better than the population optimum
     assert a.train_relative_error <= b.train_relative_error
+    from rfexplore.fit import sample_inputs
+
+    X, _ = sample_inputs(2000, 4, 0)
+    u_best = rf.fit_nested(pool).weights(30).numpy()
+    y = rf.ReluTarget()(X)
+    assert a.train_relative_error <= np.mean((pool.evaluate(X) @ u_best - y) ** 2) / 0.5
 
 
 def test_callable_target_through_the_curve():
@@ -391,3 +397,25 @@ def test_too_large_computations_are_refused_before_they_start():
     with pytest.raises(MemoryError, match=r"fitting 6 features on 10000000000 samples needs about"):
         rf.fit_samples(POOL, n=10_000_000_000)
     assert time.perf_counter() - t0 < 10                    # refused up front, nothing was computed
+
+
+def test_sample_inputs_are_independent_of_a_pool_with_the_same_seed():
+    """Equal seeds must not make the training inputs equal the (unnormalized) feature directions."""
+    from rfexplore.fit import sample_inputs
+
+    pool = rf.sample_features(5, 8, distribution="gaussian", seed=4)
+    X, Xt = sample_inputs(8, 5, 4, n_test=3)
+    assert X.shape == (8, 5) and Xt.shape == (3, 5)
+    cos = np.abs(np.sum(X / np.linalg.norm(X, axis=1, keepdims=True) * pool.W / np.linalg.norm(pool.W, axis=1,
+                                                                                              keepdims=True), 1))
+    assert cos.max() < 0.999
+    np.testing.assert_array_equal(sample_inputs(8, 5, 4)[0], X)          # deterministic
+
+
+def test_periodic_moments_finite_for_nearly_constant_features():
+    """A feature with tiny |w| is ~ the constant relu(b): no inf * 0 in its Hermite coefficients."""
+    t = rf.PeriodicTarget(frequency=1.0)
+    k = t.cross_moments(np.array([[1e-5], [1e-9]]), np.array([1.0, -2.0]))
+    assert np.all(np.isfinite(k))
+    # relu(b) E[cos(2 pi z)] = exp(-2 pi^2) for b = 1; 0 for b = -2
+    np.testing.assert_allclose(k, [math.exp(-2 * math.pi ** 2), 0.0], atol=1e-6)
