@@ -1407,7 +1407,8 @@ __all__ += ["LIMITATION_DS", "LIMITATION_EPS", "LimitationData", "limitation_cur
 NEURON_DS = (2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 NEURON_D_RANGE = (2, 1000)
 NEURON_SAMPLES = (("population (exact loss)", 0), ("n = d/5 samples", 0.2), ("n = d samples", 1.0),
-                  ("n = 2d samples", 2.0), ("n = 3d samples", 3.0), ("n = 10d samples", 10.0))
+                  ("n = 2d samples", 2.0), ("n = 3d samples", 3.0), ("n = 4d samples", 4.0),
+                  ("n = 10d samples", 10.0))
 NEURON_INITS = (("random direction, |w₀| = 1", "random"), ("anti-aligned: w₀ = −w*", "anti-aligned"),
                 ("dead: bias −10 (samples only)", "dead"), ("zero: w₀ = 0", "zero"))
 NEURON_RF_WIDTHS = (("off", 0), ("r = 100", 100), ("r = 300", 300), ("r = 1000", 1000))
@@ -1468,7 +1469,7 @@ def neuron_run(d: int, *, lr: float, samples=None, init: str = "random", seed: i
                          f"rfexplore.train_neuron({d}, samples={n}, steps={steps}, lr=...) in a cell")
     if init == "dead" and n is None:
         raise ValueError("a dead start needs samples: on the exact population loss a bias-free neuron is active "
-                         "on half of all inputs and is never dead; choose n = 3d samples (or another n)")
+                         "on half of all inputs and is never dead; choose n = 4d samples (or another n)")
     key = (int(d), float(lr), n, init, int(seed), int(steps), int(test_samples))
     cache = {} if cache is None else cache
     if key in cache:

@@ -795,6 +795,15 @@ _RUN_PALETTE = (COLORS["light"], COLORS["network"], COLORS["accent"], COLORS["bu
                 COLORS["rf"])
 
 
+def _legend_room(fig, plot_height=330):
+    """Make room above the plot for a long horizontal legend (about 110 characters per row)."""
+    shown = [t.name for t in fig.data if t.x is not None and len(t.x)]
+    rows = int(np.ceil(sum(len(n) + 8 for n in shown) / 110))
+    top = 55 + 21 * rows
+    fig.update_layout(height=plot_height + top, margin=dict(t=top))
+    return fig
+
+
 def plot_neuron_losses(steps, losses, *, name="this run", train_losses=None, others: dict | None = None,
                        rf=None, rf_best=None, eps=1e-6, title=None) -> go.Figure:
     """Relative loss of a trained neuron against the step (log y), beside other runs and random features.
@@ -847,7 +856,7 @@ def plot_neuron_losses(steps, losses, *, name="this run", train_losses=None, oth
         if a.size and np.isfinite(a).any():
             top.append(float(np.nanmax(np.where(np.isfinite(a), a, np.nan))))
     fig.update_yaxes(range=[-16.5, np.log10(min(max(top), 1e12)) + 0.3])
-    return fig
+    return _legend_room(fig)
 
 
 def plot_parameters_needed(ds, neuron, predicted: dict, *, measured: dict | None = None, title=None) -> go.Figure:
@@ -877,7 +886,7 @@ def plot_parameters_needed(ds, neuron, predicted: dict, *, measured: dict | None
             x=_arr(mx), y=_nan_none(my), name=mlabel, mode="markers",
             marker=dict(color=color, size=10, symbol="diamond", line=dict(color="black", width=1)),
             hovertemplate="d = %{x}<br>width needed %{y}<extra>" + mlabel + "</extra>"))
-    return fig
+    return _legend_room(fig)
 
 
 __all__ += ["plot_neuron_losses", "plot_parameters_needed"]
