@@ -41,14 +41,14 @@ _TEMPLATE = go.layout.Template(layout=dict(
 _LAYOUT = dict(
     template=_TEMPLATE,
     font=dict(size=13),
-    margin=dict(l=70, r=20, t=60, b=55),
-    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0.0),
+    margin=dict(l=70, r=20, t=100, b=55),
+    legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0.0),
     hovermode="closest",
 )
 
 
 def _fig(title, xtitle, ytitle, *, xlog=False, ylog=False, height=380):
-    fig = go.Figure(layout=dict(title=dict(text=title, x=0.0, xanchor="left", y=0.98), height=height, **_LAYOUT))
+    fig = go.Figure(layout=dict(title=dict(text=title, x=0.0, xanchor="left", y=0.985, yanchor="top"), height=height, **_LAYOUT))
     fig.update_xaxes(title_text=xtitle, type="log" if xlog else "linear", showline=True, mirror=True,
                      linecolor="#888")
     fig.update_yaxes(title_text=ytitle, type="log" if ylog else "linear", showline=True, mirror=True,
