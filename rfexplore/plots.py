@@ -799,7 +799,7 @@ def _legend_room(fig, plot_height=330):
     """Make room above the plot for a long horizontal legend (about 110 characters per row)."""
     shown = [t.name for t in fig.data if t.x is not None and len(t.x)]
     rows = int(np.ceil(sum(len(n) + 8 for n in shown) / 110))
-    top = 55 + 21 * rows
+    top = max(fig.layout.margin.t or 0, 60 + 21 * rows)
     fig.update_layout(height=plot_height + top, margin=dict(t=top))
     return fig
 
