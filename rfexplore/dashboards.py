@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import sys
+from copy import deepcopy
 from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
@@ -109,6 +110,13 @@ class _FigureSlot:
             with self.widget:
                 self.widget.clear_output(wait=True)
                 display(go.Figure(self.fig))
+        else:
+            # plotly snapshots a FigureWidget's synced state only when it is displayed; later edits
+            # travel as transient messages that live views apply. Refresh the snapshot so that views
+            # created later (Voila renders after the notebook ran, a re-opened tab) show the current
+            # figure instead of the first one. Live views ignore it (plotly's do_data is a no-op).
+            self.fig._widget_layout = deepcopy(self.fig._layout_obj._props)
+            self.fig._widget_data = deepcopy(self.fig._data)
 
 
 # --------------------------------------------------------------------------- a generic explorer
@@ -455,8 +463,10 @@ class TourDashboard:
         lay = widgets.Layout(width="430px")
         self.w_d = widgets.IntSlider(value=c.d, min=TourConfig.D_RANGE[0], max=TourConfig.D_RANGE[1],
                                      description="input dimension d", continuous_update=False, style=s, layout=lay)
+        # step 1e-5 in log10 units: every integer width up to ~40000 is exactly reachable, so the
+        # frontend's rounding to the step never changes the width it is given
         self.w_width = widgets.FloatLogSlider(value=c.width, base=10, min=0, max=math.log10(self.pool_size),
-                                              step=0.01, description="width r", readout_format=".0f",
+                                              step=1e-5, description="width r", readout_format=".0f",
                                               continuous_update=True, style=s, layout=lay)
         self.w_limit = widgets.Checkbox(value=c.magnitude is not None, description="limit weight magnitude",
                                         indent=False, layout=widgets.Layout(width="200px"))

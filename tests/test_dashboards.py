@@ -231,3 +231,19 @@ def test_explorer_wires_controls_and_keeps_last_good_result():
     assert slider.value == 3 and list(ex.figures[0].data[0].y) == [0, 1, 4, 9]
     with pytest.raises(KeyError, match="unknown control"):
         ex.set(m=1)
+
+
+def test_views_created_later_see_the_current_figure(dash):
+    """Voila renders after the notebook ran: the synced snapshot must follow every update."""
+    dash.set_config(d=30, width=123)
+    i = plots.trace_index(dash.fig_width.fig, "current width")
+    assert list(dash.fig_width.fig._widget_data[i]["x"]) == [123]
+    assert "d = 30" in dash.fig_width.fig._widget_layout["title"]["text"]
+
+
+def test_width_slider_represents_integer_widths_exactly(dash):
+    """The log slider's step must not round a width to a neighbour (no silent change of r)."""
+    step = dash.w_width.step
+    for r in (7, 600, 603, dash.pool_size):
+        snapped = 10 ** (round(np.log10(r) / step) * step)
+        assert round(snapped) == r
