@@ -30,6 +30,7 @@ NOTEBOOK_DIR = Path(os.environ.get("RFEXPLORE_BROWSER_NOTEBOOKS", REPO / "notebo
 APP_NOTEBOOK = NOTEBOOK_DIR / "00_tour.ipynb"
 RUN_TIMEOUT_S = float(os.environ.get("RFEXPLORE_BROWSER_RUN_TIMEOUT", 300))
 UPDATE_TIMEOUT_S = float(os.environ.get("RFEXPLORE_BROWSER_UPDATE_TIMEOUT", 90))
+SETTLE_S = 20  # for figures drawn by widget views after the kernel went idle
 
 # Console errors that are noise, not faults: (regular expression searched in the message, which carries
 # the resource URL or the stack, and why it is benign). Anything else fails the test.
@@ -199,13 +200,21 @@ class Console:
 
 # ---------------------------------------------------------------- page checks
 
-# Trace data of every plotly figure on the page, JSON-ready (typed arrays turned into lists).
-_FIGURES_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
-    svg: !!el.querySelector('.main-svg'),
-    traces: JSON.stringify(el.data || [], (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v),
-    points: (el.data || []).map(t => Math.max(0, ...['x', 'y', 'z', 'values', 'r', 'lat']
-        .map(a => (t[a] && t[a].length) || 0))).reduce((a, b) => a + b, 0),
-}))"""
+# Trace data of every plotly figure on the page, JSON-ready (typed arrays turned into lists), and the
+# number of data points drawn: array lengths as plotly.js resolved them (`_fullData`, where base64
+# `{dtype, bdata}` arrays are decoded), else as given.
+_FIGURES_JS = """() => {
+    const ATTRS = ['x', 'y', 'z', 'values', 'r', 'lat', 'a'];
+    const size = v => v == null ? 0 : (v.length ?? (v.bdata ? (v.shape ? String(v.shape).split(',')
+        .reduce((a, b) => a * Number(b), 1) : 1) : 0));
+    const points = traces => (traces || []).map(t => Math.max(0, ...ATTRS.map(a => size(t[a]))))
+        .reduce((a, b) => a + b, 0);
+    return [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+        svg: !!el.querySelector('.main-svg'),
+        traces: JSON.stringify(el.data || [], (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v),
+        points: Math.max(points(el._fullData), points(el.data)),
+    }));
+}"""
 
 # The current notebook's kernel, as `connectionStatus:status` (window.jupyterapp: expose_app_in_browser).
 # The toolbar's execution indicator reads "idle" before any kernel is connected, so it cannot tell.
@@ -227,12 +236,17 @@ def figures(page):
     return page.evaluate(_FIGURES_JS)
 
 
+# An error output: a traceback, or an exception line (IPython shows a SyntaxError without "Traceback").
+# Warnings on stderr are not errors.
+_ERROR = re.compile(r"Traceback \(most recent call last\)|^\s*\w*(Error|Exception|KeyboardInterrupt)\b(:|$)", re.M)
+
+
 def error_outputs(page):
     """Texts of stderr/error outputs holding a traceback or an exception."""
     texts = page.eval_on_selector_all(
         '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]',
         "els => els.map(el => el.innerText)")
-    return [t for t in texts if "Traceback" in t or "Error" in t or "Exception" in t]
+    return [t for t in texts if _ERROR.search(t)]
 
 
 def check_outputs(page, where):
@@ -252,11 +266,18 @@ def check_outputs(page, where):
         "els => els.filter(el => !el.querySelector('.js-plotly-plot .main-svg')).length")
     if missing:
         raise CheckFailed(f"{where}: {missing} plotly output(s) were not drawn")
-    figs = figures(page)
-    empty = [i for i, f in enumerate(figs) if not f["svg"] or f["points"] == 0]
-    if empty:
-        raise CheckFailed(f"{where}: plotly figure(s) {empty} (of {len(figs)}) drawn without data traces")
-    return figs
+    # Widget views draw after the kernel is idle: give figures a moment to receive their traces.
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        figs = figures(page)
+        empty = [i for i, f in enumerate(figs) if not f["svg"] or f["points"] == 0]
+        if not empty:
+            return figs
+        if time.monotonic() > deadline:
+            shown = "\n".join(f"  {i}: {figs[i]['traces'][:300]}" for i in empty)
+            raise CheckFailed(f"{where}: plotly figure(s) {empty} (of {len(figs)}) drawn without data "
+                              f"traces after {SETTLE_S:.0f} s:\n{shown}")
+        page.wait_for_timeout(500)
 
 
 def _slider_value(handle):
@@ -277,7 +298,7 @@ def check_dashboards(page, where, *, timeout=None):
         readouts = dashboard.locator(".widget-label, .widget-html-content, .widget-readout")
         own = slider.locator(".widget-label, .widget-readout")
         own_texts = own.evaluate_all("els => els.map(e => e.innerText.trim())")
-        before_texts = [t for t in readouts.evaluate_all("els => els.map(e => e.innerText.trim())")]
+        before_texts = readouts.evaluate_all("els => els.map(e => e.innerText.trim())")
         before_figs = [f["traces"] for f in figures(page)]
         before_value = _slider_value(handle)
         handle.scroll_into_view_if_needed()

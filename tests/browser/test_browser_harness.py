@@ -28,6 +28,7 @@ def test_harness_passes_a_working_dashboard(check):
     ("empty_figure", "without data traces"),
 ])
 def test_harness_detects_a_broken_notebook(check, name, failure, monkeypatch):
-    monkeypatch.setattr("harness.UPDATE_TIMEOUT_S", 10)
+    monkeypatch.setattr("harness.UPDATE_TIMEOUT_S", 10)  # the failures are certain: don't wait long
+    monkeypatch.setattr("harness.SETTLE_S", 3)
     with pytest.raises(CheckFailed, match=failure):
         check(name)
