@@ -1555,7 +1555,7 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
     def figures(res):
         run, rf = res["run"], res["rf"]
         t = np.arange(run.steps_done + 1)
-        others = {f"population GD, random start, d = {dd}": (np.arange(r.steps_done + 1), r.losses)
+        others = {f"population GD, d = {dd}": (np.arange(r.steps_done + 1), r.losses)
                   for dd, r in res["refs"].items()}
         fig1 = plots.plot_neuron_losses(
             t, run.losses, name="this run", train_losses=run.train_losses, others=others,
@@ -1582,24 +1582,26 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
             (f"relative loss after {run.steps_done} steps ({'held-out' if res['n'] else 'exact'})", f"{last:.3g}",
              ", ".join(extra)),
             ("steps to reach relative loss 10⁻⁶", "not reached" if hit is None else str(hit),
-             "population GD at d = " + ", ".join(
-                 f"{dd}: {steps_to_reach(r.losses, 1e-6) if steps_to_reach(r.losses, 1e-6) is not None else '—'}"
+             "population GD: " + ", ".join(
+                 f"d = {dd}: {steps_to_reach(r.losses, 1e-6) if steps_to_reach(r.losses, 1e-6) is not None else '—'}"
                  for dd, r in res["refs"].items())),
-            ("distance |w − w*| / |w*|, angle to w*", f"{dist}, {ang}", ""),
+            ("distance |w − w*| / |w*|", dist, ""),
+            ("angle to w*", ang, ""),
         ]
         if rf is not None:
-            rows.append((f"random features, r = {rf.width} (output weights by GD, own step size)",
-                         f"{rf.losses[-1]:.3g}", f"best possible with these features: {rf.best_error:.3g}"))
+            rows.append((f"random features, r = {rf.width}: error after {rf.steps_done} steps", f"{rf.losses[-1]:.3g}",
+                         f"output weights by GD (own step size); best possible {rf.best_error:.3g}"))
         rows.append(("parameters", f"neuron: {res['d']}",
                      "" if rf is None else f"random features: {rf.width} output weights"))
-        body = "".join(f"<tr><td>{_html_escape(a)}</td><td style='text-align:right;font-weight:600;"
-                       f"padding-left:12px'>{_html_escape(b)}</td><td style='color:#666;padding-left:10px'>"
-                       f"{_html_escape(e)}</td></tr>" for a, b, e in rows)
+        body = "".join(f"<tr><td style='padding:2px 0'>{_html_escape(a)}"
+                       + (f"<br><span style='color:#666;font-size:12px'>{_html_escape(e)}</span>" if e else "")
+                       + f"</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap;"
+                       f"vertical-align:top'>{_html_escape(b)}</td></tr>" for a, b, e in rows)
         note = ""
         if run.message:
             why = f"stopped: {run.stopped_by}. " if run.stopped_by else ""
-            note = (f"<div style='color:#b35900;max-width:640px'>{_html_escape(why + run.message)}</div>")
-        return f"<table style='font-size:14px'>{body}</table>{note}"
+            note = f"<div style='color:#b35900;max-width:480px;font-size:13px'>{_html_escape(why + run.message)}</div>"
+        return f"<table style='font-size:13px;max-width:480px'>{body}</table>{note}"
 
     s, lay = {"description_width": "110px"}, widgets.Layout(width="420px")
     controls = {
@@ -1621,7 +1623,7 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
     }
     title = ("<b>Gradient descent learns the neuron</b> — relu(⟨w, x⟩) trained on its own d weights towards "
              "relu(⟨w*, x⟩), x ~ N(0, I_d); exact population loss or n Gaussian samples")
-    explorer = Explorer(controls, compute, figures, readout=readout, title=title, static=static)
+    explorer = Explorer(controls, compute, figures, readout=readout, title=title, static=static, columns=1)
     explorer.cache = cache
     return explorer
 

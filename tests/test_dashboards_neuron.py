@@ -14,7 +14,7 @@ THIS = "this run"
 TRAIN = "training loss (this run)"
 RF = "random features (output weights by GD)"
 RF_BEST = "RF: best possible with these features"
-REFS = [f"population GD, random start, d = {d}" for d in (10, 100, 1000)]
+REFS = [f"population GD, d = {d}" for d in (10, 100, 1000)]
 
 
 @pytest.fixture(autouse=True, scope="module")
