@@ -680,7 +680,8 @@ class TourDashboard:
         html = " · ".join(f'<a download="{n}" href="data:{t};base64,{base64.b64encode(v.encode()).decode()}">{n}</a>'
                           for n, t, v in links)
         self.downloads.value = (f"<div>{html}</div><div style='color:#666'>Share this exact picture: "
-                                f"<code>?{self.config.to_query()}</code>. PNG/SVG: the camera icon on each figure.</div>")
+                                f"<code>?{self.config.to_query()}</code>. "
+                                "PNG/SVG: the camera icon on each figure.</div>")
 
     def _slots(self):
         return {"training": self.fig_train, "width": self.fig_width, "magnitude": self.fig_mag,

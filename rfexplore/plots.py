@@ -48,7 +48,8 @@ _LAYOUT = dict(
 
 
 def _fig(title, xtitle, ytitle, *, xlog=False, ylog=False, height=380):
-    fig = go.Figure(layout=dict(title=dict(text=title, x=0.0, xanchor="left", y=0.985, yanchor="top"), height=height, **_LAYOUT))
+    title = dict(text=title, x=0.0, xanchor="left", y=0.985, yanchor="top")
+    fig = go.Figure(layout=dict(title=title, height=height, **_LAYOUT))
     fig.update_xaxes(title_text=xtitle, type="log" if xlog else "linear", showline=True, mirror=True,
                      linecolor="#888")
     fig.update_yaxes(title_text=ytitle, type="log" if ylog else "linear", showline=True, mirror=True,
