@@ -5,7 +5,6 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-import torch
 
 from rfexplore import ReluTarget, fit_nested, plots, sample_features, train_neuron
 from rfexplore.dashboards import neuron_dashboard, neuron_run, neuron_samples, steps_to_reach
@@ -17,13 +16,7 @@ RF_BEST = "RF: best possible with these features"
 REFS = [f"population GD, d = {d}" for d in (10, 100, 1000)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread():
-    """Tiny problems: one thread avoids OpenMP oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("single_thread")   # tests/conftest.py
 
 
 def _y(fig, name):

@@ -22,14 +22,7 @@ from rfexplore.train import (
     neuron_population_loss,
 )
 
-
-@pytest.fixture(autouse=True, scope="module")
-def single_thread():
-    """These problems are tiny: one thread avoids OpenMP oversubscription on a shared machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("single_thread")   # tests/conftest.py
 
 
 def t64(a):
