@@ -4,11 +4,12 @@ tested without a browser: set a control, read the figures and the readout back."
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+import torch
 
 from rfexplore import plots
 from rfexplore.dashboards import features_dashboard, features_target, features_training_inputs
 from rfexplore.features import feature_kernel_errors, feature_kernel_limit, sample_features
-from rfexplore.fit import fit_nested, fit_samples
+from rfexplore.fit import fit_nested, fit_samples, sample_inputs
 from rfexplore.targets import HermiteTarget, PeriodicTarget
 
 POOL = 120
@@ -135,7 +136,21 @@ def test_more_samples_bring_the_sample_fit_to_the_exact_one(explorer):
     assert explorer.set(n=2000)
     many = explorer.result
     assert abs(many.test_error - many.exact_error) < abs(few.test_error - few.exact_error)
-    assert abs(many.test_error / many.exact_error - 1) < 0.2
+    # the readout is least squares on n samples drawn with seed + 1, tested on n_test = 2000 fresh ones
+    pool = sample_features(1, 10, distribution="gaussian", bias_std=1.0, seed=0)
+    target = features_target("wave")
+    fit = fit_samples(pool, target, n=2000, n_test=2000, seed=1)
+    assert many.train_error == pytest.approx(fit.train_relative_error, rel=1e-12)
+    assert many.test_error == pytest.approx(fit.test_relative_error, rel=1e-12)
+    Xt = sample_inputs(2000, 1, 1, n_test=2000)[1]
+    sq = (pool.evaluate(Xt) @ fit.weights - target(Xt)) ** 2 / target.second_moment(1)
+    assert many.test_error == pytest.approx(sq.mean(), rel=1e-12)
+    # the exact population error of those weights: never below the best fit (a theorem), and close to it with
+    # n = 200 r samples (over seeds 0-29 it exceeded the best by 0.4 % to 10 %; with n = 20, by 43 % to 1000-fold).
+    # The test error itself is a 2000-sample estimate of it, heavy-tailed in one dimension, so it is not held
+    # to a tolerance here.
+    pop = fit_nested(pool, target).objective(10, torch.as_tensor(fit.weights))
+    assert many.exact_error * (1 - 1e-9) <= pop < 1.15 * many.exact_error
     assert len(_trace(explorer.figures[0], "training samples").x) == 300          # at most 300 drawn
     test = _trace(explorer.figures[1], "sample fit: test error")
     assert list(test.y) == [pytest.approx(many.test_error)]
