@@ -109,22 +109,45 @@ def start_server(argv, *, url, ready_url, log, env=None, timeout=120):
     raise RuntimeError(f"{argv[2]} did not answer {ready_url} within {timeout} s:\n{server.log_tail()}")
 
 
+def _cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+
+
+def _children(pid):
+    """{child id: its command line} for the direct children of `pid` (Linux /proc; empty elsewhere)."""
+    kids = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            kids[int(stat.parent.name)] = _cmdline(stat.parent.name)
+    return kids
+
+
 def stop_server(server, grace=15):
-    """Stop the server's whole process group (server and kernels) by id: TERM, then KILL."""
+    """Stop the server by process id: TERM its process group (it shuts its kernels down), then KILL the
+    group and any kernel left over (kernels run in sessions of their own, so they are found as children
+    beforehand, and killed only if the id still runs the same command)."""
+    kernels = _children(server.proc.pid)
     if server.proc.poll() is None:
         try:
             os.killpg(server.proc.pid, signal.SIGTERM)
             server.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.proc.pid, signal.SIGKILL)
-            server.proc.wait(timeout=grace)
-        except ProcessLookupError:
+        except (subprocess.TimeoutExpired, ProcessLookupError):
             pass
-    # Kernels started by the server share its process group; make sure none is left behind.
     try:
         os.killpg(server.proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+    for pid, cmdline in kernels.items():
+        if cmdline is not None and _cmdline(pid) == cmdline:
+            os.kill(pid, signal.SIGKILL)
+    server.proc.wait(timeout=grace)
 
 
 def write_lab_settings(settings_dir):
