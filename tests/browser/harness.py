@@ -303,36 +303,45 @@ def check_outputs(page, where):
         page.wait_for_timeout(500)
 
 
-def _slider_value(handle):
-    return handle.get_attribute("aria-valuenow") or handle.get_attribute("aria-valuetext")
+def _move_slider(page, slider, where, max_presses=60):
+    """Move a slider by keyboard (focus its handle, arrow keys) until its shown value changes: its readout
+    where it has one, else the handle's aria value. Goes left from the maximum. Returns (before, after)."""
+    handle = slider.locator(".noUi-handle").first
+    readout = slider.locator(".widget-readout").first
+
+    def shown():
+        if readout.count() and readout.is_visible():
+            return readout.inner_text().strip()
+        return handle.get_attribute("aria-valuetext")
+
+    before = shown()
+    at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(max_presses):
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+        if shown() != before:
+            return before, shown()
+    raise CheckFailed(f"{where}: the slider's value did not change after {max_presses} arrow-key presses")
 
 
 def check_dashboards(page, where, *, timeout=None):
-    """For each output holding sliders (a dashboard): move its first slider one step by keyboard and
-    require that some figure's trace data and some readout text (labels/HTML other than the slider's
-    own value) change. Returns the number of dashboards checked."""
+    """For each output holding sliders (a dashboard): move its first slider by keyboard and require that
+    some figure's trace data and some readout text (labels/HTML other than the slider's own) change.
+    Returns the number of dashboards checked."""
     timeout = UPDATE_TIMEOUT_S if timeout is None else timeout
     dashboards = page.locator(".jp-OutputArea-output").filter(has=page.locator(".widget-slider"))
     count = dashboards.count()
     for i in range(count):
         dashboard = dashboards.nth(i)
         slider = dashboard.locator(".widget-slider").first
-        handle = slider.locator(".noUi-handle").first
         readouts = dashboard.locator(".widget-label, .widget-html-content, .widget-readout")
         own = slider.locator(".widget-label, .widget-readout")
         own_texts = own.evaluate_all("els => els.map(e => e.innerText.trim())")
         before_texts = readouts.evaluate_all("els => els.map(e => e.innerText.trim())")
         before_figs = [f["traces"] for f in figures(page)]
-        before_value = _slider_value(handle)
-        handle.scroll_into_view_if_needed()
-        handle.focus()
-        for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):  # at the maximum, go the other way
-            page.keyboard.press(key)
-            if _slider_value(handle) != before_value:
-                break
-        else:
-            raise CheckFailed(f"{where}: dashboard {i}: the slider did not move by keyboard")
-        label = f"{where}: dashboard {i} (slider {before_value} -> {_slider_value(handle)})"
+        before_value, after_value = _move_slider(page, slider, f"{where}: dashboard {i}")
+        label = f"{where}: dashboard {i} (slider {before_value} -> {after_value})"
         deadline = time.monotonic() + timeout
         while True:
             figs_now = [f["traces"] for f in figures(page)]
