@@ -1,5 +1,6 @@
 """Shared pytest set-up. Deliberately nothing global: no seeding, no patched randomness (every test
-passes its own seed), no changed defaults. Only a report header, so a CI log says what ran."""
+passes its own seed), no changed defaults. A report header, so a CI log says what ran, and opt-in
+fixtures only."""
 
 import os
 import platform
