@@ -17,7 +17,6 @@ import math
 import os
 import platform
 import sys
-from copy import deepcopy
 from dataclasses import asdict, dataclass, fields, replace
 from urllib.parse import parse_qsl, urlencode
 
@@ -110,13 +109,6 @@ class _FigureSlot:
             with self.widget:
                 self.widget.clear_output(wait=True)
                 display(go.Figure(self.fig))
-        else:
-            # plotly snapshots a FigureWidget's synced state only when it is displayed; later edits
-            # travel as transient messages that live views apply. Refresh the snapshot so that views
-            # created later (Voila renders after the notebook ran, a re-opened tab) show the current
-            # figure instead of the first one. Live views ignore it (plotly's do_data is a no-op).
-            self.fig._widget_layout = deepcopy(self.fig._layout_obj._props)
-            self.fig._widget_data = deepcopy(self.fig._data)
 
 
 # --------------------------------------------------------------------------- a generic explorer
@@ -564,7 +556,12 @@ class TourDashboard:
     def _training_data(self):
         t = self.step
         if t == 0:
-            return dict(steps=[], rf=[], neuron=[], dist=[], ang=[])
+            # before Play: both models at their start (RF from u = 0, error exactly 1; the neuron at w_0),
+            # so no figure is ever empty; one neuron step costs microseconds, the RF run is not needed
+            c = self.config
+            start = train_neuron(c.d, steps=1, lr=c.lr, seed=c.seed, target=self._target())
+            return dict(steps=[0], rf=[1.0], neuron=[float(start.losses[0])], dist=[float(start.distances[0])],
+                        ang=[float(start.angles[0])])
         neuron, rf = self._ensure_history()
         s = np.arange(t + 1)
         return dict(steps=s, rf=rf.losses[: t + 1], neuron=neuron.losses[: t + 1],
@@ -574,13 +571,15 @@ class TourDashboard:
         return self.best.relative_error if self.constrained is None else self.constrained.relative_error
 
     def _build_figures(self):
-        c = self.config
-        tr = plots.plot_training([], [], [], rf_best=self._rf_limit())
+        # Every figure is built with its data: a FigureWidget's synced state is its state when it
+        # is created (edits made later travel as messages that a page built later, Voila, never sees).
+        c, data = self.config, self._training_data()
+        tr = plots.plot_training(data["steps"], data["rf"], data["neuron"], rf_best=self._rf_limit())
         tr.update_xaxes(range=[0, c.steps])
         self.fig_train = _FigureSlot(tr, self.static)
         self.fig_width = _FigureSlot(self._width_figure(), self.static)
         self.fig_mag = _FigureSlot(self._magnitude_figure(), self.static)
-        traj = plots.plot_trajectory([], [], [])
+        traj = plots.plot_trajectory(data["steps"], data["dist"], data["ang"])
         traj.update_xaxes(range=[0, c.steps])
         self.fig_traj = _FigureSlot(traj, self.static)
 

@@ -84,7 +84,8 @@ def test_play_run_neuron_learns_rf_stalls():
     assert len(neuron.x) == dash.config.steps + 1
     first = dash.export_data()["training"]
     dash.reset()
-    assert dash.step == 0 and len(_trace(dash.fig_train, "single neuron (gradient descent)").x) == 0
+    assert dash.step == 0 and list(_trace(dash.fig_train, "single neuron (gradient descent)").x) == [0]
+    assert list(_trace(dash.fig_train, "random features (output layer trained)").customdata) == [1.0]
     assert "press" in dash.readout.value
     dash.run()
     assert dash.export_data()["training"] == first       # Reset replays the same seed exactly
@@ -233,17 +234,17 @@ def test_explorer_wires_controls_and_keeps_last_good_result():
         ex.set(m=1)
 
 
-def test_views_created_later_see_the_current_figure(dash):
-    """Voila renders after the notebook ran: the synced snapshot must follow every update."""
-    dash.set_config(d=30, width=123)
-    i = plots.trace_index(dash.fig_width.fig, "current width")
-    assert list(dash.fig_width.fig._widget_data[i]["x"]) == [123]
-    assert "d = 30" in dash.fig_width.fig._widget_layout["title"]["text"]
-
-
 def test_width_slider_represents_integer_widths_exactly(dash):
     """The log slider's step must not round a width to a neighbour (no silent change of r)."""
     step = dash.w_width.step
     for r in (7, 600, 603, dash.pool_size):
         snapped = 10 ** (round(np.log10(r) / step) * step)
         assert round(snapped) == r
+
+
+def test_first_picture_shows_both_models_at_their_start():
+    """Voila renders the state at display time: no figure may start empty (the start of training)."""
+    d = TourDashboard(TourConfig(width=60), pool_size=128, static=False)
+    for slot in d._slots().values():
+        assert any(len(t.x) for t in slot.fig.data), slot.fig.layout.title.text
+    assert list(_trace(d.fig_traj, "distance |w − w*|").x) == [0]
