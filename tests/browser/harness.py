@@ -446,15 +446,15 @@ def _wait_for_voila(page, where, timeout):
         page.wait_for_timeout(1000)
 
 
-def open_app_in_voila(page, console, server, name, *, timeout=RUN_TIMEOUT_S):
-    """Open the Voila page: its first render must show its figures with data, no error output and no
-    console error. Returns the figures."""
+def check_app_in_voila(page, console, server, name, *, timeout=RUN_TIMEOUT_S):
+    """The Voila page's first render has its figures; each dashboard answers its first slider."""
     where = f"voila {name}"
     try:
         page.goto(server.url, timeout=timeout * 1000)
         _wait_for_voila(page, where, timeout)
         figs = check_outputs(page, where)
+        dashboards = check_dashboards(page, where)
         console.check(where)
     finally:
-        screenshot(page, f"voila-{name}")
-    return figs
+        shot = screenshot(page, f"voila-{name}")
+    return Report(len(figs), dashboards, shot)
