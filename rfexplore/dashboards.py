@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import importlib
 import io
 import json
@@ -604,9 +605,9 @@ class TourDashboard:
         c, data = self.config, self._training_data()
         lim = self._rf_limit()
         with self.fig_train.fig.batch_update():
-            self.fig_train.set_xy("random features (output layer trained)", data["steps"], _floor(data["rf"]),
+            self.fig_train.set_xy("random features (output layer trained)", data["steps"], plots._floor(data["rf"]),
                                   customdata=data["rf"])
-            self.fig_train.set_xy("single neuron (gradient descent)", data["steps"], _floor(data["neuron"]),
+            self.fig_train.set_xy("single neuron (gradient descent)", data["steps"], plots._floor(data["neuron"]),
                                   customdata=data["neuron"])
             self.fig_train.set_xy("best possible with these features", [0, c.steps], [lim, lim])
             self.fig_train.fig.layout.xaxis.range = [0, c.steps]
@@ -705,13 +706,8 @@ class TourDashboard:
         display(self.widget)
 
 
-def _floor(y, floor=1e-16):
-    y = np.asarray(y, dtype=float)
-    return np.where(y > floor, y, floor)
-
-
 def _html_escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(s, quote=False)
 
 
 def tour(query: str | None = None, **kwargs) -> TourDashboard:
