@@ -677,7 +677,7 @@ def train_rf(pool: FeaturePool | NestedFit, target=None, *, steps: int, lr: floa
     if r > nested.width:
         raise ValueError(f"width must be at most the pool size {nested.width}, got {r}")
     best = nested.fit(r, magnitude=magnitude).relative_error
-    K, k, kss = nested.K[:r, :r], nested.k[:r], nested.kss
+    K, k, kss = nested.gram(r), nested.k[:r], nested.kss
     dev = K.device
     if method == "closed":
         lam, V = torch.linalg.eigh(K)

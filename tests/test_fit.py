@@ -39,11 +39,21 @@ def test_nested_curve_equals_separate_solves(kind):
         assert errs[m - 1] == pytest.approx(sep.relative_error, abs=1e-8)
         if not kind.get("symmetric") or m <= 2 * d:          # K_m nonsingular: a plain solve is the oracle
             assert errs[m - 1] == pytest.approx(exact_error(K[:m, :m], k[:m], kss), abs=1e-8)
-        # the weights solve (K_m + eps I) u = k_m, eps = jitter * mean(diag K) (reported), to what
-        # the condition number allows two backward-stable solvers (1e-14 * cond, relative)
-        Km = K[:m, :m] + nested.jitter * K.diagonal().mean() * np.eye(m)
-        u = np.linalg.solve(Km, k[:m])
-        tol = 1e-14 * np.linalg.cond(Km) * np.linalg.norm(u)
+        if kind.get("symmetric"):
+            # pairs: the minimum-norm best weights pinv(K_m) k_m (unique while K_m is regular), to what
+            # the jitter on the even/odd factors (reported) and rounding allow: (10 eps + 1e-14) times
+            # the condition number of K_m on its range, relative
+            lam = np.linalg.eigvalsh(K[:m, :m])
+            rng_cond = lam[-1] / lam[lam > 1e-10 * lam[-1]].min()
+            u = np.linalg.pinv(K[:m, :m], rcond=1e-10, hermitian=True) @ k[:m]
+            assert errs[m - 1] == pytest.approx((u @ K[:m, :m] @ u - 2 * k[:m] @ u + kss) / kss, abs=1e-8)
+            tol = (10 * nested.jitter + 1e-14) * rng_cond * np.linalg.norm(u)
+        else:
+            # the weights solve (K_m + eps I) u = k_m, eps = jitter * mean(diag K) (reported), to what
+            # the condition number allows two backward-stable solvers (1e-14 * cond, relative)
+            Km = K[:m, :m] + nested.jitter * K.diagonal().mean() * np.eye(m)
+            u = np.linalg.solve(Km, k[:m])
+            tol = 1e-14 * np.linalg.cond(Km) * np.linalg.norm(u)
         assert np.linalg.norm(nested.weights(m).numpy() - u) <= tol
         f = nested.fit(m)
         assert f.method == "exact" and f.width == m and f.relative_error == errs[m - 1]
@@ -74,20 +84,53 @@ def test_errors_monotone_and_in_unit_interval(target):
 
 def test_pairs_fit_linear_functions_exactly_despite_singular_gram():
     # sign-symmetric pairs span linear functions (relu(z) - relu(-z) = z); with r/2 > d the Gram
-    # matrix is singular: a jitter is added and reported, never a NaN
+    # matrix is singular, but the even/odd split factors only regular matrices: exact, never a NaN
     d = 5
     pool = rf.sample_features(d, 200, symmetric=True, seed=0)
     lam = np.linalg.eigvalsh(gram_matrix(pool).numpy())
     assert lam.min() < 1e-12 * lam.max()                    # numerically singular
-    nested = rf.fit_nested(pool, rf.HermiteTarget({(1,): 1.0, (0, 1): -0.5}))
+    target = rf.HermiteTarget({(1,): 1.0, (0, 1): -0.5})
+    nested = rf.fit_nested(pool, target)
     errs = nested.relative_errors()
-    assert np.isfinite(errs).all() and nested.jitter >= 1e-10
+    assert np.isfinite(errs).all() and nested.jitter == 1e-10   # the default, not raised
     assert errs[2 * d - 1] < 1e-8 and np.abs(errs[2 * d:]).max() < 1e-8
     curve = rf.rf_error_curve(d, [4, 10, 200], symmetric=True, seed=0)
     assert curve.jitter == nested.jitter and np.isfinite(curve.relative_errors).all()
-    # no jitter asked for: raised until the factorization succeeds, and reported
+    exact = rf.fit_nested(pool, target, jitter=0.0)
+    assert exact.jitter == 0.0 and np.abs(exact.relative_errors()[2 * d - 1:]).max() < 1e-12
+    # beyond 2d features the best weights are not unique: the minimum-norm ones are returned
+    u = exact.weights(200).numpy()
+    K = gram_matrix(pool).numpy()
+    assert np.allclose(u, np.linalg.pinv(K, rcond=1e-10, hermitian=True) @ exact.k.numpy(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("d,width", [(20, 30), (6, 80), (3, 41)])
+def test_paired_split_equals_the_dense_factorization(d, width):
+    # the even/odd split (pairs fewer or more than d) against one dense Cholesky of the whole
+    # Gram matrix, at every width; an odd pool width (a lone last feature) takes the dense path
+    from rfexplore.fit import _DenseFactor, _moments
+    pool = rf.sample_features(d, width, symmetric=True, seed=3)
+    target = rf.ReluTarget(norm=0.7)
+    nested = rf.fit_nested(pool, target, jitter=0.0)     # both near-exact: the jitters shift errors by eps |u|^2
+    k, kss = _moments(pool, target, d)
+    dense = _DenseFactor(gram_matrix(pool), 1e-13)
+    ref = 1 - dense.explained(dense.project(torch.as_tensor(k))).numpy() / kss
+    assert np.abs(nested.relative_errors() - ref).max() < 1e-8
+    assert ("Dense" in type(nested._factor).__name__) == (width % 2 == 1)
+    # retargeting reuses the split: equal to a fresh fit
+    h = rf.HermiteTarget({(1,): 0.5, (0, 2): 1.0})
+    assert np.allclose(nested.retarget(h).relative_errors(), rf.fit_nested(pool, h, jitter=0.0).relative_errors(),
+                       rtol=0, atol=1e-12)
+
+
+def test_singular_gram_gets_a_raised_jitter_reported():
+    # a pool with repeated features: the dense factorization raises the jitter until it succeeds
+    base = rf.sample_features(4, 30, seed=5)
+    pool = rf.FeaturePool(np.vstack([base.W, base.W[:10]]), None, "sphere", False, 0.0, 5)
     forced = rf.fit_nested(pool, jitter=0.0)
     assert 0 < forced.jitter <= 1e-4 and np.isfinite(forced.relative_errors()).all()
+    errs = forced.relative_errors()
+    assert np.abs(errs[30:] - errs[29]).max() < 1e-6          # repeats add nothing (up to the jitter)
 
 
 def test_retarget_equals_a_fresh_fit():
