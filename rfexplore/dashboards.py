@@ -43,6 +43,11 @@ def figure_backend() -> tuple[str, str]:
     """``("widget" | "static", reason)``: how dashboards will draw figures in this environment."""
     if os.environ.get("RFEXPLORE_STATIC"):
         return "static", "RFEXPLORE_STATIC is set"
+    if os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_BASE_URL"):
+        # Voila creates every widget model at once when the page loads; anywidget (0.11) gives each
+        # model 2 s to evaluate its code (4 MB for a FigureWidget) and a model that misses it ignores
+        # all later updates, so its figure would freeze.
+        return "static", "Voila: figures are redrawn as static plots (FigureWidgets can miss anywidget's start-up limit)"
     if "google.colab" in sys.modules:
         return "static", "Colab does not load plotly's FigureWidget; figures are redrawn as static plots"
     try:
@@ -74,11 +79,28 @@ def doctor() -> None:
     print(f"figures      {kind}: {why}")
 
 
+# Figure widths in pixels for grids of one and of two columns. Explicit, because a FigureWidget sizes
+# itself when it is first drawn, often before JupyterLab has laid out its cell (it then keeps plotly's
+# 700 px default and is clipped by a narrower grid cell). Two columns fit a JupyterLab notebook beside
+# its file browser on a 1400 px screen; narrower screens wrap the grid to one column.
+FIGURE_WIDTHS = {1: 820, 2: 465}
+_GRID_GAP = 10
+
+
+def _figure_grid(slots, columns: int):
+    """Figures in a grid of at most ``columns`` columns that wraps to fewer on narrow screens."""
+    w = FIGURE_WIDTHS[columns]
+    return widgets.GridBox([s.widget for s in slots], layout=widgets.Layout(
+        grid_template_columns=f"repeat(auto-fill, {w}px)", grid_gap=f"{_GRID_GAP}px",
+        max_width=f"{columns * w + (columns - 1) * _GRID_GAP}px"))
+
+
 class _FigureSlot:
     """One figure on screen: a FigureWidget updated in place, or a static figure redrawn in an Output."""
 
-    def __init__(self, fig: go.Figure, static: bool):
-        self.static = static
+    def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2]):
+        self.static, self.width = static, width
+        fig.update_layout(width=width)
         if static:
             self.fig = fig
             self.widget = widgets.Output(layout=widgets.Layout(min_height=f"{fig.layout.height or 380}px"))
@@ -90,6 +112,7 @@ class _FigureSlot:
     def sync(self, new: go.Figure) -> None:
         """Copy data and layout of a freshly built figure into the one on screen (in place when the
         traces are the same kinds in the same order, else by replacing them)."""
+        new.update_layout(width=self.width)
         same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
         with self.fig.batch_update():
             if same:
@@ -141,14 +164,17 @@ class Explorer:
         self.readout = widgets.HTML()
         self.values = {k: w.value for k, w in self.controls.items()}
         self.result = compute(**self.values)           # the first picture must be valid
-        self.slots = [_FigureSlot(f, self.static) for f in figures(self.result)]
+        figs = figures(self.result)
+        columns = min(columns, len(figs))
+        if columns not in FIGURE_WIDTHS:
+            raise ValueError(f"columns must be 1 or 2, got {columns}")
+        self.slots = [_FigureSlot(f, self.static, FIGURE_WIDTHS[columns]) for f in figs]
         self._show_readout()
         self._muted = False
         for name, w in self.controls.items():
             w.observe(lambda ch, name=name: self._on_control(name, ch["new"]), names="value")
         head = [widgets.HTML(title)] if title else []
-        box = widgets.GridBox([s.widget for s in self.slots], layout=widgets.Layout(
-            grid_template_columns=f"repeat({min(columns, len(self.slots))}, minmax(400px, 1fr))"))
+        box = _figure_grid(self.slots, columns)
         self.widget = widgets.VBox(head + [widgets.HBox([widgets.VBox(list(self.controls.values())),
                                                          widgets.VBox([self.readout, self.status])]), box])
 
@@ -640,7 +666,7 @@ class TourDashboard:
         else:
             rows.append(("neuron error (gradient descent)", "press ▶ Play", ""))
         rows.append(("training step", f"{n['step']} / {c.steps}", ""))
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>{b}</td>"
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>{b}</td>"
                        f"<td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         self.readout.value = f"<table style='font-size:14px'>{body}</table>"
         self.w_config.placeholder = c.to_query()
@@ -695,10 +721,9 @@ class TourDashboard:
             widgets.HBox([self.w_seed, self.w_pairs]),
             widgets.HTML("<b>Training</b> (both models, same steps)"),
             widgets.HBox([self.play, self.w_step, self.w_reset]),
-        ], layout=widgets.Layout(width="450px"))
+        ], layout=widgets.Layout(width="450px", min_width="450px"))
         top = widgets.HBox([controls, widgets.VBox([self.readout, self.status])])
-        figs = widgets.GridBox([s.widget for s in self._slots().values()],
-                               layout=widgets.Layout(grid_template_columns="repeat(2, minmax(420px, 1fr))"))
+        figs = _figure_grid(self._slots().values(), 2)
         share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export]), self.downloads])
         return widgets.VBox([top, figs, share])
 
@@ -833,7 +858,7 @@ def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 
                          f"{res.needed / count:.2f} × C(d+{top - 1}, {top})"))
             rows.append(("r·max|uᵢ| at that width", f"{res.magnitude_needed:.3g}", ""))
         rows.append((f"error with all {R} features", f"{res.errors[-1]:.4f}", f"jitter {res.jitter:.0e}"))
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>"
                        f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         note = ""
         if res.bias_std == 0 and any(j % 2 == 1 and j >= 3 for j in res.counts):
@@ -1145,7 +1170,7 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
                  f"training error {res.train_error:.3g}"),
                 ("kernel error (rms over pairs)", f"{res.kernel_errors[m - 1]:.3g}",
                  f"expected σ/√r = {res.kernel_reference[m - 1]:.3g}")]
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px'>"
+        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>"
                        f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         note = ""
         if m >= res.n:

@@ -206,6 +206,18 @@ def test_static_fallback_redraws_in_output(monkeypatch):
     assert d.numbers()["neuron_error"] < 1e-6
 
 
+def test_voila_kernels_get_static_figures(monkeypatch):
+    # Voila passes its kernel id and base URL in the kernel's environment; there FigureWidgets can miss
+    # anywidget's start-up limit and freeze, so figures are redrawn statically
+    for var in ("RFEXPLORE_STATIC", "VOILA_KERNEL_ID", "VOILA_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    assert figure_backend()[0] == "widget"
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    backend, reason = figure_backend()
+    assert backend == "static" and "Voila" in reason
+    assert TourDashboard(TourConfig(width=60), pool_size=64).static
+
+
 def test_doctor_reports_versions_and_backend(capsys):
     doctor()
     out = capsys.readouterr().out
