@@ -22,7 +22,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv lab test test-lint test-unit test-notebooks test-browser app html bench strip clean distclean
+.PHONY: help venv lab test test-lint test-unit test-notebooks test-browser app html bench screenshots strip clean distclean
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv first)"
@@ -86,6 +86,10 @@ html: $(STAMP)
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done
+
+# The README's pictures of the tour dashboard in JupyterLab and in Voila (needs chromium, like test-browser).
+screenshots: $(STAMP)
+	$(PY) .ci/screenshots.py
 
 # Keeps only the reference (stdout) outputs of `# NBVAL_CHECK_OUTPUT` cells, which nbval compares against;
 # removes every other output, execution counts and widget state. (`python .ci/notebooks.py refresh NB`
