@@ -534,7 +534,11 @@ def relu_sphere_energies(d: int, kmax: int) -> np.ndarray:
         s = (1.0 + x) / 2.0
         P = special.eval_jacobi(l, a, a, np.sqrt(s)) / special.eval_jacobi(l, a, a, 1.0)
         mean_abs_t_P = (w @ P) / w.sum() / (a + 1.0) / special.beta(0.5, a + 1.0)   # E[|t| P_l(t)]
-        out[l] = harmonic_dimension(d, l) * (0.5 * mean_abs_t_P) ** 2 * (2.0 * d)  # c_l = E[|t| P_l]/2
+        # c_l = E[|t| P_l]/2; N(d, l) can exceed the float range (d = 1000, l = 400: ~1e362) while
+        # the product stays below 1, so multiply in logarithms (math.log takes Python's big integers)
+        if mean_abs_t_P != 0.0:
+            out[l] = math.exp(math.log(harmonic_dimension(d, l)) + 2.0 * math.log(0.5 * abs(mean_abs_t_P))
+                              + math.log(2.0 * d))
     if kmax >= 1:
         out[1] = 0.5                                              # c_1 = E[t^2]/2 = 1/(2d), N(d,1) = d
     return out

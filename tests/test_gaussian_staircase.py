@@ -61,6 +61,17 @@ def test_d3_closed_form_and_energies_sum_to_one():
         assert relu_sphere_energies(d, 400).sum() == pytest.approx(1.0, abs=1e-5)
 
 
+def test_energies_when_the_number_of_directions_exceeds_floats():
+    # N(1000, 400) ~ 1e362 overflows a float while its energy share is ~1e-7: still finite, and the
+    # shares still sum to one (tail after degree 400 below 1e-5, as above)
+    assert harmonic_dimension(1000, 400) > 10 ** 360
+    e = relu_sphere_energies(1000, 400)
+    assert np.isfinite(e).all() and (e >= 0).all()
+    assert e.sum() == pytest.approx(1.0, abs=1e-5)
+    assert 0 < e[400] < 1e-6
+    assert np.isfinite(rf_staircase(1000, max_degree=400)[1]).all()
+
+
 def test_monte_carlo_degree_two_share():
     # c_2 = E[relu(t) P_2(t)] with P_2(t) = (d t^2 - 1)/(d - 1), e_2 = N(d,2) c_2^2 / E[relu(t)^2]
     d = 6
