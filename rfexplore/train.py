@@ -605,7 +605,9 @@ def _neuron_samples(d, w0, w_star_np, target, steps, lr, seed, dev, callback, n,
                    "gradient descent cannot move; raise init_bias or change the start")
     else:
         done, stopped_by, message = _drive(steps, step, state, callback)
-    message = message or _anti_aligned_message(w0, w_star_np)
+    # on samples the noise usually turns an anti-aligned start away from the saddle: say so only if stuck
+    if not message and w_star is not None and hist.a["angle"][done] >= math.pi - 1e-6:
+        message = _anti_aligned_message(w0, w_star_np)
     return NeuronResult(
         d=d, losses=hist.get("loss", done), distances=hist.get("distance", done),
         angles=hist.get("angle", done), train_losses=hist.get("train", done),

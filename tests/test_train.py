@@ -143,6 +143,16 @@ def test_population_gd_from_steep_target_and_negative_correlation():
     assert res.losses[-1] < 1e-10 and res.distances[-1] < 1e-5
 
 
+def test_anti_aligned_start_on_samples_escapes_without_the_saddle_message():
+    # the empirical gradient is not parallel to w: sampling noise turns the start away from the saddle,
+    # so the population run's "only shrinks w" explanation must not be attached
+    w_star = ReluTarget().weight(8)
+    res = train_neuron(8, steps=200, lr=0.3, init=-w_star, samples=2000)
+    assert res.angles[0] == pytest.approx(math.pi)
+    assert res.angles[-1] < 1e-6 and res.losses[-1] < 1e-12
+    assert "anti-aligned" not in res.message
+
+
 def test_zero_start_is_refused_with_explanation():
     with pytest.raises(ValueError, match="not differentiable at w = 0"):
         train_neuron(5, steps=3, lr=0.5, init=np.zeros(5))
