@@ -47,7 +47,8 @@ def figure_backend() -> tuple[str, str]:
         # Voila creates every widget model at once when the page loads; anywidget (0.11) gives each
         # model 2 s to evaluate its code (4 MB for a FigureWidget) and a model that misses it ignores
         # all later updates, so its figure would freeze.
-        return "static", "Voila: figures are redrawn as static plots (FigureWidgets can miss anywidget's start-up limit)"
+        return "static", ("Voila: figures are redrawn as static plots (FigureWidgets can miss anywidget's "
+                          "start-up limit)")
     if "google.colab" in sys.modules:
         return "static", "Colab does not load plotly's FigureWidget; figures are redrawn as static plots"
     try:
@@ -77,6 +78,14 @@ def doctor() -> None:
         pass
     kind, why = figure_backend()
     print(f"figures      {kind}: {why}")
+
+
+def _readout_table(rows) -> str:
+    """``(label, value, explanation)`` rows as the dashboards' readout table (values never wrap)."""
+    body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;"
+                   f"white-space:nowrap'>{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>"
+                   for a, b, e in rows)
+    return f"<table style='font-size:14px'>{body}</table>"
 
 
 # Figure widths in pixels for grids of one and of two columns. Explicit, because a FigureWidget sizes
@@ -666,9 +675,7 @@ class TourDashboard:
         else:
             rows.append(("neuron error (gradient descent)", "press ▶ Play", ""))
         rows.append(("training step", f"{n['step']} / {c.steps}", ""))
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>{b}</td>"
-                       f"<td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
-        self.readout.value = f"<table style='font-size:14px'>{body}</table>"
+        self.readout.value = _readout_table(rows)
         self.w_config.placeholder = c.to_query()
 
     # ---------------------------------------------------------------- exports
@@ -858,14 +865,12 @@ def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 
                          f"{res.needed / count:.2f} × C(d+{top - 1}, {top})"))
             rows.append(("r·max|uᵢ| at that width", f"{res.magnitude_needed:.3g}", ""))
         rows.append((f"error with all {R} features", f"{res.errors[-1]:.4f}", f"jitter {res.jitter:.0e}"))
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>"
-                       f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         note = ""
         if res.bias_std == 0 and any(j % 2 == 1 and j >= 3 for j in res.counts):
             note = ("<div style='color:#b35900;max-width:520px'>No biases: a ReLU without bias has no "
                     "Hermite component of odd degree ≥ 3, so these features cannot see h₃ at all — "
                     "raise the bias.</div>")
-        return f"<table style='font-size:14px'>{body}</table>{note}"
+        return _readout_table(rows) + note
 
     s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
     controls = {
@@ -1170,14 +1175,12 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
                  f"training error {res.train_error:.3g}"),
                 ("kernel error (rms over pairs)", f"{res.kernel_errors[m - 1]:.3g}",
                  f"expected σ/√r = {res.kernel_reference[m - 1]:.3g}")]
-        body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;white-space:nowrap'>"
-                       f"{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>" for a, b, e in rows)
         note = ""
         if m >= res.n:
             note = ("<div style='color:#b35900;max-width:520px'>At least as many features as samples: least "
                     "squares can pass through every sample, and the test error says how little that "
                     "means.</div>")
-        return f"<table style='font-size:14px'>{body}</table>{note}"
+        return _readout_table(rows) + note
 
     s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
     controls = {

@@ -185,7 +185,7 @@ def test_first_picture_is_complete(dash):
     assert res.needed == width_needed(res.errors, 0.5) and res.needed is not None
     assert list(_trace(err, "width needed for ε").x) == [res.needed]
     assert list(_trace(mag, "current width").x) == [res.needed]
-    assert f"padding-left:12px'>{res.needed}</td>" in dash.readout.value
+    assert f"white-space:nowrap'>{res.needed}</td>" in dash.readout.value
     assert "d = 6" in err.layout.title.text and "h₃" in err.layout.title.text
 
 
