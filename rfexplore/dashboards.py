@@ -107,8 +107,8 @@ def _figure_grid(slots, columns: int):
 class _FigureSlot:
     """One figure on screen: a FigureWidget updated in place, or a static figure redrawn in an Output."""
 
-    def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2]):
-        self.static, self.width = static, width
+    def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2], *, draw: bool = True):
+        self.static, self.width, self.draw = static or not draw, width, draw
         fig.update_layout(width=width)
         if static:
             self.fig = fig
@@ -138,7 +138,7 @@ class _FigureSlot:
             self.fig.data[plots.trace_index(self.fig, name)].update(x=x, y=y, **extra)
 
     def redraw(self) -> None:
-        if self.static:
+        if self.static and self.draw:
             with self.widget:
                 self.widget.clear_output(wait=True)
                 display(go.Figure(self.fig))
@@ -364,12 +364,19 @@ class TourDashboard:
         factorization) gives the exact RF error at every width, so the width slider is instant.
     static : bool, optional
         Force static figures (``True``) or FigureWidgets (``False``); default from :func:`figure_backend`.
+    headless : bool
+        Keep the figures as plain ``go.Figure`` objects and never draw them: for computing with the
+        dashboard's settings off screen (the tour's guided experiments, scripts, tests). Drawing
+        figures that nobody sees floods the kernel's output channel, where Voila can then miss the
+        end of a cell and hang.
     """
 
-    def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None):
+    def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None,
+                 headless: bool = False):
         self.pool_size = int(pool_size)
         self.config = (config or TourConfig()).validated(self.pool_size)
-        self.static = figure_backend()[0] == "static" if static is None else bool(static)
+        self.headless = bool(headless)
+        self.static = True if self.headless else figure_backend()[0] == "static" if static is None else bool(static)
         self._syncing = False
         self._history = None
         self._build_controls()
@@ -612,12 +619,12 @@ class TourDashboard:
         c, data = self.config, self._training_data()
         tr = plots.plot_training(data["steps"], data["rf"], data["neuron"], rf_best=self._rf_limit())
         tr.update_xaxes(range=[0, c.steps])
-        self.fig_train = _FigureSlot(tr, self.static)
-        self.fig_width = _FigureSlot(self._width_figure(), self.static)
-        self.fig_mag = _FigureSlot(self._magnitude_figure(), self.static)
+        self.fig_train = _FigureSlot(tr, self.static, draw=not self.headless)
+        self.fig_width = _FigureSlot(self._width_figure(), self.static, draw=not self.headless)
+        self.fig_mag = _FigureSlot(self._magnitude_figure(), self.static, draw=not self.headless)
         traj = plots.plot_trajectory(data["steps"], data["dist"], data["ang"])
         traj.update_xaxes(range=[0, c.steps])
-        self.fig_traj = _FigureSlot(traj, self.static)
+        self.fig_traj = _FigureSlot(traj, self.static, draw=not self.headless)
 
     def _redraw_all(self):
         self.fig_width.sync(self._width_figure())

@@ -206,6 +206,24 @@ def test_static_fallback_redraws_in_output(monkeypatch):
     assert d.numbers()["neuron_error"] < 1e-6
 
 
+def test_headless_dashboard_computes_without_drawing(monkeypatch):
+    # figures are kept up to date as objects but never displayed (no output messages at all), while a
+    # static dashboard displays on every change
+    import rfexplore.dashboards as dashboards_module
+
+    shown = []
+    monkeypatch.setattr(dashboards_module, "display", lambda *a, **k: shown.append(a))
+    d = TourDashboard(TourConfig(width=60), pool_size=128, headless=True)
+    d.set_config(d=20, width=100)
+    d.run()
+    assert shown == []
+    assert list(_trace(d.fig_width, "current width").x) == [100]
+    assert len(_trace(d.fig_train, "single neuron (gradient descent)").x) == d.config.steps + 1
+    assert d.numbers()["neuron_error"] < 1e-6
+    TourDashboard(TourConfig(width=60), pool_size=128, static=True).set_config(width=100)
+    assert len(shown) >= 4
+
+
 def test_voila_kernels_get_static_figures(monkeypatch):
     # Voila passes its kernel id and base URL in the kernel's environment; there FigureWidgets can miss
     # anywidget's start-up limit and freeze, so figures are redrawn statically

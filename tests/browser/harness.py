@@ -450,7 +450,16 @@ def check_app_in_voila(page, console, server, name, *, timeout=RUN_TIMEOUT_S):
     """The Voila page's first render has its figures; each dashboard answers its first slider."""
     where = f"voila {name}"
     try:
-        page.goto(server.url, timeout=timeout * 1000)
+        try:
+            page.goto(server.url, timeout=timeout * 1000)
+        except Exception as exc:        # playwright's TimeoutError: say how far Voila's execution got
+            if "Timeout" not in type(exc).__name__:
+                raise
+            cells = page.evaluate("() => [...document.querySelectorAll('[cell-index]')]"
+                                  ".map(e => e.getAttribute('cell-index'))")
+            raise CheckFailed(f"{where}: the page did not finish loading within {timeout:.0f} s; Voila was "
+                              f"still executing the notebook after cell {cells[-1] if cells else 'none'} "
+                              f"(log: {server.log})") from None
         _wait_for_voila(page, where, timeout)
         figs = check_outputs(page, where)
         dashboards = check_dashboards(page, where)
