@@ -226,8 +226,9 @@ class _PairedFactor:
         aE = torch.linalg.solve_triangular(self.L_E, ke[:, None], upper=False)[:, 0]
         aO = torch.zeros_like(aE)
         aO[: self.q] = torch.linalg.solve_triangular(self.L_O, ko[: self.q, None], upper=False)[:, 0]
-        # the target's odd part is g.x with V_q g = ko_q (the projection of g when q < d)
-        g = torch.linalg.lstsq(self.V[: self.q], ko[: self.q, None], driver="gelsd").solution[:, 0]
+        # the target's odd part is g.x with V_q g = ko_q: g = V_q^T O_q^{-1} ko_q (its projection on
+        # the span of the w_j when q < d), from the factor of O_q we already have
+        g = self.V[: self.q].T @ torch.cholesky_solve(ko[: self.q, None], self.L_O)[:, 0]
         return aE, aO, g
 
     def explained(self, a):
@@ -249,13 +250,22 @@ class _PairedFactor:
         n_e = k + lone
         alpha = torch.linalg.solve_triangular(self.L_E[:n_e, :n_e].T, aE[:n_e, None], upper=True)[:, 0]
         rhs = g - alpha[k] * self.V[k] if lone else g
-        beta = torch.linalg.lstsq(self.V[:k].T, rhs[:, None], driver="gelsd").solution[:, 0] if k \
-            else alpha.new_zeros(0)
+        beta = self._odd_coefficients(k, rhs)
         u = alpha.new_empty(m)
         u[0: 2 * k: 2], u[1: 2 * k: 2] = alpha[:k] + beta, alpha[:k] - beta
         if lone:
             u[-1] = 2.0 * alpha[k]
         return u
+
+    def _odd_coefficients(self, k, rhs):
+        """Minimum-norm ``beta`` with ``sum_j beta_j w_j`` the projection of ``rhs`` on the span of
+        ``w_0..w_{k-1}``: ``(V_k V_k^T)^{-1} V_k rhs`` while ``k < d`` (the factor of ``O``), else
+        ``V_k (V_k^T V_k)^{-1} rhs`` (all of ``R^d`` is reached)."""
+        Vk = self.V[:k]
+        if k < self.V.shape[1]:
+            return torch.cholesky_solve((Vk @ rhs)[:, None], self.L_O[:k, :k])[:, 0] if k else rhs.new_zeros(0)
+        L, _ = _cholesky(Vk.T @ Vk, 0.0)
+        return Vk @ torch.cholesky_solve(rhs[:, None], L)[:, 0]
 
 
 def _abs_kernel(V: torch.Tensor) -> torch.Tensor:
