@@ -80,12 +80,14 @@ def doctor() -> None:
     print(f"figures      {kind}: {why}")
 
 
-def _readout_table(rows) -> str:
-    """``(label, value, explanation)`` rows as the dashboards' readout table (values never wrap)."""
+def _readout_table(rows, warning: str = "") -> str:
+    """``(label, value, explanation)`` rows as the dashboards' readout table (values never wrap), and an
+    optional warning below it in orange."""
     body = "".join(f"<tr><td>{a}</td><td style='text-align:right;font-weight:600;padding-left:12px;"
                    f"white-space:nowrap'>{b}</td><td style='color:#666;padding-left:10px'>{e}</td></tr>"
                    for a, b, e in rows)
-    return f"<table style='font-size:14px'>{body}</table>"
+    note = f"<div style='color:#b35900;max-width:520px'>{warning}</div>" if warning else ""
+    return f"<table style='font-size:14px'>{body}</table>{note}"
 
 
 # Figure widths in pixels for grids of one and of two columns. Explicit, because a FigureWidget sizes
@@ -872,12 +874,11 @@ def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 
                          f"{res.needed / count:.2f} × C(d+{top - 1}, {top})"))
             rows.append(("r·max|uᵢ| at that width", f"{res.magnitude_needed:.3g}", ""))
         rows.append((f"error with all {R} features", f"{res.errors[-1]:.4f}", f"jitter {res.jitter:.0e}"))
-        note = ""
+        warning = ""
         if res.bias_std == 0 and any(j % 2 == 1 and j >= 3 for j in res.counts):
-            note = ("<div style='color:#b35900;max-width:520px'>No biases: a ReLU without bias has no "
-                    "Hermite component of odd degree ≥ 3, so these features cannot see h₃ at all — "
-                    "raise the bias.</div>")
-        return _readout_table(rows) + note
+            warning = ("No biases: a ReLU without bias has no Hermite component of odd degree ≥ 3, so these "
+                       "features cannot see h₃ at all — raise the bias.")
+        return _readout_table(rows, warning)
 
     s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
     controls = {
@@ -1182,12 +1183,11 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
                  f"training error {res.train_error:.3g}"),
                 ("kernel error (rms over pairs)", f"{res.kernel_errors[m - 1]:.3g}",
                  f"expected σ/√r = {res.kernel_reference[m - 1]:.3g}")]
-        note = ""
+        warning = ""
         if m >= res.n:
-            note = ("<div style='color:#b35900;max-width:520px'>At least as many features as samples: least "
-                    "squares can pass through every sample, and the test error says how little that "
-                    "means.</div>")
-        return _readout_table(rows) + note
+            warning = ("At least as many features as samples: least squares can pass through every sample, "
+                       "and the test error says how little that means.")
+        return _readout_table(rows, warning)
 
     s, lay = {"description_width": "130px"}, widgets.Layout(width="400px")
     controls = {
