@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
-from .gaussian import biased_relu_kernel, check_memory, relu_kernel_torch
+from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
 from .targets import check_target
 
 __all__ = [
@@ -213,8 +213,7 @@ class _PairedFactor:
         P, d = V.shape
         self.q = min(P, d)
         check_memory(3 * 8.0 * P * P, f"the even Gram matrix of {P} feature pairs", V.device)
-        self.E = _abs_kernel(V)
-        self.L_E, jit_e = _cholesky(self.E, jitter)
+        self.L_E, jit_e = _cholesky(abs_kernel_torch(V), jitter)
         Vq = V[: self.q]
         self.L_O, jit_o = _cholesky(Vq @ Vq.T, jitter)
         self.jitter = max(jit_e, jit_o)
@@ -266,19 +265,6 @@ class _PairedFactor:
             return torch.cholesky_solve((Vk @ rhs)[:, None], self.L_O[:k, :k])[:, 0] if k else rhs.new_zeros(0)
         L, _ = _cholesky(Vk.T @ Vk, 0.0)
         return Vk @ torch.cholesky_solve(rhs[:, None], L)[:, 0]
-
-
-def _abs_kernel(V: torch.Tensor) -> torch.Tensor:
-    """``E|v_i.x||v_j.x| = (2/pi)|v_i||v_j| (sqrt(1 - c^2) + c arcsin c)`` for ``x ~ N(0, I)``, in place."""
-    n = V.norm(dim=1)
-    inv = torch.where(n > 0, 1.0 / torch.where(n > 0, n, 1.0), 0.0)
-    U = V * inv[:, None]
-    c = (U @ U.T).clamp_(-1.0, 1.0)
-    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()
-    E = torch.asin(c).mul_(c).add_(s)
-    E.mul_((n * (2.0 / math.pi))[:, None]).mul_(n[None, :])
-    E.diagonal().copy_(n * n)                                   # exactly E[(v.x)^2] = |v|^2
-    return E
 
 
 def _is_paired(pool) -> bool:

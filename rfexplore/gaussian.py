@@ -159,18 +159,35 @@ class _ReluKernel(torch.autograd.Function):
         return gW, gV
 
 
-def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
-    """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
+def _norms_cos_sin(W: torch.Tensor, V: torch.Tensor):
+    """``|w_i|``, ``|v_j|`` and the ``(n, m)`` cosines and sines of their angles (zero vectors: cos 0)."""
     nw = W.norm(dim=1)
     nv = V.norm(dim=1)
     iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
     iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
-    c = (W * iw[:, None]) @ (V * iv[:, None]).T          # cos(theta), zero vectors -> 0
+    c = (W * iw[:, None]) @ (V * iv[:, None]).T
     c.clamp_(-1.0, 1.0)
-    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()   # sin(theta)
+    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()
+    return nw, nv, c, s
+
+
+def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
+    nw, nv, c, s = _norms_cos_sin(W, V)
     K = torch.arccos(c).neg_().add_(math.pi).mul_(c).add_(s)      # sin + (pi - theta) cos
     # Cho & Saul (2009): kappa = |w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)
     return K.mul_((nw / _TWO_PI)[:, None]).mul_(nv[None, :])
+
+
+def abs_kernel_torch(V: torch.Tensor) -> torch.Tensor:
+    """``E|<v_i, x>||<v_j, x>| = (2/pi)|v_i||v_j| (sin(theta) + cos(theta) arcsin(cos(theta)))``,
+    ``x ~ N(0, I)``: twice the sum of the ReLU kernels of ``(v_i, v_j)`` and ``(v_i, -v_j)``, the even
+    part of a sign-symmetric pair. No autograd; the diagonal is exactly ``|v_i|^2``."""
+    n, _, c, s = _norms_cos_sin(V, V)
+    E = torch.asin(c).mul_(c).add_(s)
+    E.mul_((n * (2.0 / math.pi))[:, None]).mul_(n[None, :])
+    E.diagonal().copy_(n * n)
+    return E
 
 
 def relu_kernel_torch(W: torch.Tensor, V: torch.Tensor | None = None) -> torch.Tensor:

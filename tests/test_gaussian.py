@@ -453,3 +453,13 @@ def test_kernel_refused_before_it_would_exhaust_memory():
         g.relu_kernel(W)
     with pytest.raises(MemoryError, match=r"biased kernel matrix needs about"):
         g.biased_relu_kernel(W, 0.0)
+
+
+def test_abs_kernel_is_the_even_part_of_a_sign_symmetric_pair():
+    # |z| = relu(z) + relu(-z): E|v.x||w.x| = 2 (kappa(v, w) + kappa(v, -w)), by the arc-cosine kernel
+    V = np.random.default_rng(3).standard_normal((30, 7)) * np.linspace(0.2, 3.0, 30)[:, None]
+    E = g.abs_kernel_torch(torch.as_tensor(V)).numpy()
+    ref = 2.0 * (g.relu_kernel(V) + g.relu_kernel(V, -V))
+    assert np.allclose(E, ref, rtol=1e-12, atol=1e-14)
+    # the diagonal is set from the norms, so no arcsin rounding near cos = 1 (last-bit rounding only)
+    assert np.allclose(np.diag(E), (V ** 2).sum(1), rtol=4e-16, atol=0)
