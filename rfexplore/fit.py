@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .boxqp import BoxQPResult, solve_dense_qp, solve_paired_qp
+from .boxqp import BoxQPResult, _check_limits, solve_dense_qp, solve_paired_qp
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
 from .targets import check_target
@@ -375,6 +375,7 @@ class NestedFit:
         magnitude = check_magnitude(magnitude)
         if magnitude is not None and ridge is not None:
             raise ValueError("give either magnitude or ridge, not both")
+        _check_limits(tol, 0 if max_iter is None else max_iter, max_seconds)
         seed = self.pool.seed
         extra = {}
         if ridge is not None:
