@@ -9,9 +9,16 @@
       standard error is 1% of it (sized from a pilot run).
 (iii) Gram-build and Cholesky throughput as a fraction of this machine's float64 matrix-multiply
       rate, measured in the same run (DESIGN 3 quotes Cholesky at 70% of it on 2 cores).
+(iv)  The magnitude budget on the tour's default pool (4096 sign-symmetric features, d = 40, unit
+      ReLU target): kernel-side time of ``NestedFit.fit(width, magnitude=M)`` for a budget move (one
+      step of the tour's budget slider, x 10^0.05) and a width move under a budget (5 %), at widths
+      256 .. 4096, each move warm-started from the previous one as the tour makes them; against
+      the solver this replaced (FISTA on the dense Gram matrix with periodic active-set steps,
+      copied below, called as the tour called it), which is capped at ``--old-cap`` seconds a call.
 
 Ratios, not absolute times, are the point: they compare methods on the same machine and load.
-Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda]``. Not a test: it prints tables.
+Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda] [--only budget] [--old-cap 60]``.
+Not a test: it prints tables.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import torch
 
 import rfexplore as rf
 from rfexplore.fit import gram_matrix
+from rfexplore.targets import ReluTarget
 
 
 def best_time(fn, repeat=3):
@@ -128,17 +136,145 @@ def throughput(d, R, device, repeat):
           "arccos/sqrt, not by the inner products)")
 
 
+# --------------------------------------------------------------------------- (iv) the budget
+
+
+def old_box_qp(K, k, bound, u0, cap_seconds, tol=1e-10, max_iter=20000):
+    """The solver before the even/odd one (rfexplore 292ad2e, ``fit.solve_box_qp``), verbatim but for
+    a wall-time cap; returns ``(u, finished)``."""
+    t0 = time.perf_counter()
+    m = K.shape[0]
+    v = torch.ones(m, dtype=K.dtype, device=K.device) / math.sqrt(m)
+    for _ in range(30):
+        v = K @ v
+        v = v / v.norm().clamp_min(1e-300)
+    lip = 2.0 * float(v @ (K @ v)) * 1.05 + 1e-300
+    u = torch.as_tensor(u0, dtype=K.dtype, device=K.device).clamp(-bound, bound)
+    y, t = u.clone(), 1.0
+    for it in range(1, max_iter + 1):
+        if time.perf_counter() - t0 > cap_seconds:
+            return u, False
+        u_new = (y - 2.0 * (K @ y - k) / lip).clamp(-bound, bound)
+        if float((u_new - y).abs().max()) < tol * bound:
+            return u_new, True
+        if float((y - u_new) @ (u_new - u)) > 0:
+            t_new, beta = 1.0, 0.0
+        else:
+            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
+            beta = (t - 1.0) / t_new
+        y = u_new + beta * (u_new - u)
+        u, t = u_new, t_new
+        if it % 50 == 0:
+            c = _old_active_set(K, k, bound, u)
+            if c is not None:
+                if _old_is_kkt(K, k, bound, c, tol):
+                    return c, True
+                if _obj(K, k, c) < _obj(K, k, u):
+                    u, y, t = c, c.clone(), 1.0
+    return u, True
+
+
+def _obj(K, k, u):
+    return float(u @ (K @ u) - 2.0 * (k @ u))
+
+
+def _old_active_set(K, k, bound, u):
+    active = u.abs() >= bound * (1.0 - 1e-9)
+    free = ~active
+    c = torch.sign(u) * bound * active
+    if bool(free.any()):
+        A = K[free][:, free].clone()
+        A.diagonal().add_(1e-13 * float(A.diagonal().mean()))
+        L, info = torch.linalg.cholesky_ex(A)
+        if int(info) != 0:
+            return None
+        c[free] = torch.cholesky_solve((k[free] - K[free][:, active] @ c[active])[:, None], L)[:, 0]
+    return c.clamp(-bound, bound) if bool(torch.isfinite(c).all()) else None
+
+
+def _old_is_kkt(K, k, bound, u, rtol):
+    g = 2.0 * (K @ u - k)
+    tol = rtol * 2.0 * (float(K.diagonal().max()) * float(u.abs().sum()) + float(k.abs().max()))
+    upper, lower = u >= bound * (1.0 - 1e-9), u <= -bound * (1.0 - 1e-9)
+    free = ~(upper | lower)
+    return bool((g[free].abs() <= tol).all() and (g[upper] <= tol).all() and (g[lower] >= -tol).all())
+
+
+def budget_moves(widths, pool_size, device, old_cap, old_moves, M0=10.0, steps=4):
+    print(f"\n(iv) budget moves, tour's default pool: {pool_size} sign-symmetric features, d = 40, unit ReLU "
+          f"target, budget M = {M0:g} ({torch.get_num_threads()} threads; load average "
+          f"{open('/proc/loadavg').read().split()[0]} at the start)")
+    pool = rf.sample_features(40, pool_size, symmetric=True, seed=0)
+    target = ReluTarget(norm=1.0)
+    K_all = None
+    print(f"{'width':>6} {'move':<22} {'n':>3} {'median ms':>10} {'max ms':>9} {'iters':>6} {'KKT max':>8} "
+          f"{'conv':>5} {'old ms':>10} {'old/new':>8} {'|err - old|':>11}")
+    for m in widths:
+        nested = rf.fit_nested(pool, target, device=device)
+        t0 = time.perf_counter()
+        first = nested.fit(m, magnitude=M0)
+        t_first = time.perf_counter() - t0
+        print(f"{m:>6} {'first tick (cold)':<22} {1:>3} {1e3 * t_first:>10.0f} {1e3 * t_first:>9.0f} "
+              f"{first.iterations:>6} "
+              f"{first.kkt_residual:>8.0e} {str(first.converged):>5}")
+        budgets = [M0 * 10 ** (0.05 * j) for j in list(range(1, steps + 1)) + list(range(steps - 1, -1, -1))]
+        down = [round(m * 0.95 ** j) for j in range(1, steps + 1)]
+        moves = {"budget x10^+-0.05": [(m, M) for M in budgets],
+                 "width -+5 % (budget on)": [(w, M0) for w in down + down[-2::-1] + [m]]}
+        for name, seq in moves.items():
+            times, iters, kkts, convs, fits = [], [], [], [], []
+            for w, M in seq:
+                sync()
+                t0 = time.perf_counter()
+                f = nested.fit(w, magnitude=M)
+                sync()
+                times.append(time.perf_counter() - t0)
+                kkts.append(f.kkt_residual)
+                iters.append(f.iterations)
+                convs.append(f.converged)
+                fits.append((w, M, f))
+            # the old solver on the first moves of the same sequence, called as the tour called it:
+            # the dense Gram matrix (built once for the whole pool beforehand, as the old code cached it)
+            # and the clipped best weights as its start
+            if K_all is None:
+                K_all = gram_matrix(pool, device=device)
+            old_t, old_done, diffs = [], True, []
+            for w, M, f in fits[:old_moves]:
+                u_free = nested.weights(w)
+                t0 = time.perf_counter()
+                u_old, done = old_box_qp(K_all[:w, :w], nested.k[:w], M / w, u_free, old_cap)
+                old_t.append(time.perf_counter() - t0)
+                old_done &= done
+                err_old = (_obj(K_all[:w, :w], nested.k[:w], u_old) + nested.kss) / nested.kss
+                diffs.append(abs(err_old - f.relative_error))
+            med = float(np.median(times))
+            old_ms = float(np.mean(old_t)) * 1e3
+            old_txt = f"{old_ms:.0f}" if old_done else f">{old_ms:.0f}"
+            print(f"{'':>6} {name:<22} {len(seq):>3} {1e3 * med:>10.1f} {1e3 * max(times):>9.1f} "
+                  f"{float(np.median(iters)):>6.0f} {max(kkts):>8.0e} {str(all(convs)):>5} {old_txt:>10} "
+                  f"{old_ms / (1e3 * float(np.mean(times[:old_moves]))):>7.0f}x {max(diffs):>11.1e}")
+    print("(median and max over the moves of one sequence, each warm-started from the one before; 'old': the "
+          f"first {old_moves} move(s) of the sequence, '>' where it hit the {old_cap:g} s cap; |err - old|: "
+          "relative errors of the two solvers)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="pool of 1000 instead of 4000 (a smoke run)")
+    ap.add_argument("--quick", action="store_true", help="smaller pools (a smoke run)")
     ap.add_argument("--device", default=None, help="torch device, e.g. cuda (default: cpu)")
+    ap.add_argument("--only", choices=["budget"], default=None, help="run only section (iv)")
+    ap.add_argument("--old-cap", type=float, default=60.0, help="seconds allowed to the old budget solver a call")
+    ap.add_argument("--old-moves", type=int, default=1, help="moves of each sequence timed with the old solver")
     args = ap.parse_args()
     R = 1000 if args.quick else 4000
     repeat = 1 if args.quick else 3
     print(f"rfexplore {rf.__version__}, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    nested_vs_separate(20, R, args.device, repeat)
-    exact_vs_sampled(20, 100 if args.quick else 200, args.device)
-    throughput(50, R, args.device, repeat)
+    if args.only is None:
+        nested_vs_separate(20, R, args.device, repeat)
+        exact_vs_sampled(20, 100 if args.quick else 200, args.device)
+        throughput(50, R, args.device, repeat)
+    widths = [256, 1024] if args.quick else [256, 1024, 2048, 3000, 4096]
+    budget_moves(widths, 4096, args.device, args.old_cap, args.old_moves)
 
 
 if __name__ == "__main__":

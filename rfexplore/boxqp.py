@@ -49,6 +49,7 @@ AT_BOUND = 1e-9          # a coordinate within this fraction of B from a bound c
 DEFAULT_TOL = 1e-10      # stop when kkt_residual <= tol
 DEFAULT_MAX_ITER = 5000
 ODD_NULL_WEIGHT = 0.01   # metric on the null space of W W^T, relative to the even block's
+FACE_FIRST, FACE_STABLE, FACE_EVERY = 10, 3, 15   # exact face steps: first step, settled steps, spacing
 
 
 @dataclass(frozen=True)
@@ -193,26 +194,20 @@ def _diamond(a, b, B, al, ga, lone, *, state=False):
     if not state:
         return e, o
     edge = out & (edge_e > 0) & (edge_e < B)
-    code = torch.where(edge, torch.where(sa * sb < 0, 3, 1), torch.where(out, 2, 0)).to(torch.int8)
+    # 0 inside, 2 at a vertex, 1 / 3 on an edge with sign(a) sign(b) positive / negative
+    code = (2 * out.to(torch.int8) - edge.to(torch.int8)) + 2 * (edge & (sa * sb < 0)).to(torch.int8)
     if lone:
         code[-1] = 0 if abs(float(t)) < B / 2 else 2
     return e, o, code
 
 
-def _diamond_jacobian(code, al, ga, lone):
-    """``(de/da, de/db, do/da, do/db)`` per pair on the pieces ``code`` of :func:`_diamond`."""
+def _diamond_jacobian(code, al, ga, dtype):
+    """``(de/da, de/db, do/da, do/db)`` per pair on the pieces ``code`` of :func:`_diamond`
+    (a lone pair's are set by the caller)."""
     ce, co = al / (al + ga), ga / (al + ga)
-    inner, edge = code == 0, (code == 1) | (code == 3)
-    cross = torch.where(code == 3, -1.0, 1.0).to(torch.float64)
-    jee = torch.where(inner, 1.0, torch.where(edge, ce, 0.0)).to(torch.float64)
-    joo = torch.where(inner, 1.0, torch.where(edge, co, 0.0)).to(torch.float64)
-    jeo = torch.where(edge, -cross * co, 0.0)
-    joe = torch.where(edge, -cross * ce, 0.0)
-    if lone:
-        free = int(code[-1]) == 0
-        jee[-1] = joe[-1] = ce if free else 0.0
-        jeo[-1] = joo[-1] = co if free else 0.0
-    return jee, jeo, joe, joo
+    inner, edge = (code == 0).to(dtype), ((code == 1) | (code == 3)).to(dtype)
+    cross = 1.0 - 2.0 * (code == 3).to(dtype)
+    return inner + ce * edge, (-co) * cross * edge, (-ce) * cross * edge, inner + co * edge
 
 
 class _Metric:
@@ -221,8 +216,8 @@ class _Metric:
     ``W``'s largest squared singular value). ``H >= 2 diag(E, W W^T)`` (the Hessian) when
     ``al >= 2 lambda_2(E)``; otherwise a step fails its check and ``al`` grows."""
 
-    def __init__(self, v, lam1, al, U, ga):
-        self.v, self.lam1, self.U, self.ga = v, lam1, U, ga
+    def __init__(self, v, lam1, al, U, ga, lone):
+        self.v, self.lam1, self.U, self.ga, self.lone, self.n = v, lam1, U, ga, lone, v.shape[0]
         self.nu = torch.zeros(1 + U.shape[1], dtype=v.dtype, device=v.device)
         self.set_al(al)
 
@@ -231,7 +226,7 @@ class _Metric:
         self.beta = max(2.0 * self.lam1 * (1 + 1e-9) - al, 0.0)
         full = self.U.shape[1] == self.U.shape[0]              # W W^T regular: no null space to weigh
         self.gp = self.ga if full else min(ODD_NULL_WEIGHT * self.al, self.ga)
-        self._key, self._lu = None, None
+        self._key, self._lu, self._A, self._updates = None, None, None, 0
 
     def solve(self, ge, go):
         """``H^{-1} (ge, go)``."""
@@ -247,14 +242,44 @@ class _Metric:
         return float(self.al * (de @ de) + self.beta * float(self.v @ de) ** 2 + self.gp * (do @ do)
                      + (self.ga - self.gp) * (Ud @ Ud))
 
-    def _newton_lu(self, code, lone):
-        """LU factors of the Newton matrix of :meth:`project` on the pieces ``code`` (kept while the
-        pieces stay the same, which they do once the iteration has settled)."""
+    def _newton_lu(self, code):
+        """LU factors of the Newton matrix of :meth:`project` on the pieces ``code``: ``I`` plus
+        per-pair terms, updated for the pairs whose piece changed (rebuilt when many did, and every
+        64 updates against rounding)."""
         if self._key is not None and torch.equal(code, self._key):
             return self._lu
+        if self._key is None or self._updates >= 64:
+            changed = None
+        else:
+            changed = torch.nonzero(code != self._key)[:, 0]
+            if changed.numel() > code.numel() // 8:
+                changed = None
+        if changed is None:
+            A = self._terms(code, None)
+            self._updates = 0
+        else:
+            A = self._A + self._terms(code, changed) - self._terms(self._key, changed)
+            self._updates += 1
+        self._A, self._key = A, code
+        M = A.clone()
+        M.diagonal().add_(1.0)
+        self._lu = torch.linalg.lu_factor(M)
+        return self._lu
+
+    def _terms(self, code, rows):
+        """``sum_j`` over ``rows`` (all pairs: ``None``) of pair ``j``'s term of the Newton matrix."""
         kap_e, kap_o = self.beta / self.al, (self.ga - self.gp) / self.gp
         v, U = self.v, self.U
-        jee, jeo, joe, joo = _diamond_jacobian(code, self.al, self.gp, lone)
+        if rows is not None:
+            code, v, U = code[rows], v[rows], U[rows]
+        jee, jeo, joe, joo = _diamond_jacobian(code, self.al, self.gp, v.dtype)
+        at = self.n - 1 if rows is None else torch.nonzero(rows == self.n - 1)[:, 0]
+        if self.lone and (rows is None or at.numel()):          # the lone pair lives on the segment e = o
+            at = int(at) if rows is not None else at
+            free = int(code[at]) == 0
+            ce, co = self.al / (self.al + self.gp), self.gp / (self.al + self.gp)
+            jee[at] = joe[at] = ce if free else 0.0
+            jeo[at] = joo[at] = co if free else 0.0
         q = U.shape[1]
         A = torch.empty(1 + q, 1 + q, dtype=v.dtype, device=v.device)
         A[0, 0] = kap_e * float(v @ (jee * v))
@@ -263,15 +288,15 @@ class _Metric:
         live = joo != 0
         Ul = U[live]
         A[1:, 1:] = kap_o * (Ul.T @ (joo[live][:, None] * Ul))
-        A.diagonal().add_(1.0)
-        self._key, self._lu = code, torch.linalg.lu_factor(A)
-        return self._lu
+        return A
 
     def project(self, ze, zo, B, lone, max_newton=50):
         """``argmin_{x in diamonds} |x - z|_H^2``. With ``H = D + S S^T`` (``D`` the diagonal part),
         ``x = P^D(z - D^{-1} S nu)`` where ``nu = S^T (x - z)``: a ``(1 + d)``-dimensional
         piecewise-linear equation, solved by Newton's method with backtracking on its residual
-        (from the previous step's ``nu``, usually one Newton step)."""
+        (from the previous step's ``nu``, usually one Newton step) until the residual has fallen
+        by ``1e-9``: an inexact proximal step whose error shrinks with the steps; the result is
+        always exactly in the diamonds."""
         kap_e, kap_o = self.beta / self.al, (self.ga - self.gp) / self.gp
         v, U, nu = self.v, self.U, self.nu.clone()
 
@@ -282,10 +307,11 @@ class _Metric:
 
         e, o, code, F = at(nu)
         fn = float(F.norm())
+        enough = max(1e-9 * fn, 1e-13 * (1.0 + float(nu.abs().max())))
         for _ in range(max_newton):
-            if fn <= 1e-13 * (1.0 + float(nu.abs().max())):
+            if fn <= enough:
                 break
-            step = torch.linalg.lu_solve(*self._newton_lu(code, lone), F[:, None])[:, 0]
+            step = torch.linalg.lu_solve(*self._newton_lu(code), F[:, None])[:, 0]
             t = 1.0
             while True:
                 e2, o2, code2, F2 = at(nu + t * step)
@@ -406,7 +432,7 @@ def _metric_for(P, hint):
         al = 2.2 * _second_eig_estimate(E, v, lam1)
     al = max(al, 0.04 * float(E.diagonal().mean()))          # a floor for tiny pools (no bulk to estimate)
     U, top = _odd_basis(P.W)
-    return _Metric(v, lam1, al, U, 2.0 * top * (1 + 1e-9) if top > 0 else 1.0)
+    return _Metric(v, lam1, al, U, 2.0 * top * (1 + 1e-9) if top > 0 else 1.0, P.lone)
 
 
 def _resize(v, n, fill):
@@ -425,7 +451,7 @@ def _fista_pairs(P, e, o, Ee, s, tol, clock, hint):
     ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
     f = P.value(e, o, Ee, s)
     kkt, gap = P.optimality(e, o, Ee, s)
-    pattern, stable, next_face, face_cache = None, 0, 10, {}
+    pattern, stable, next_face, face_cache = None, 0, FACE_FIRST, {}
     it = 0
     while True:
         it += 1
@@ -458,9 +484,9 @@ def _fista_pairs(P, e, o, Ee, s, tol, clock, hint):
         pat = (u >= B * (1 - 1e-12)).to(torch.int8) - (u <= -B * (1 - 1e-12)).to(torch.int8)
         stable = stable + 1 if pattern is not None and torch.equal(pat, pattern) else 0
         pattern = pat
-        if it >= next_face and stable >= 3 and kkt < 1e-2:
+        if it >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
             face = _face_step(P, e, o, f, face_cache)
-            next_face = it + 15
+            next_face = it + FACE_EVERY
             if face is not None:
                 e, o, Ee, s, f = face
                 kkt, gap = P.optimality(e, o, Ee, s)

@@ -70,6 +70,7 @@ class FitResult:
     converged: bool = True        # a budget fit: KKT residual <= its tolerance (else stopped early)
     kkt_residual: float = 0.0     # a budget fit's relative KKT residual (boxqp module doc)
     gap: float = 0.0              # certified bound on relative_error - the best error with the budget
+    iterations: int = 0           # a budget fit's solver steps
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,8 @@ class NestedFit:
                                         max_seconds=max_seconds, callback=callback)
                 u, method = res.weights, "constrained"
                 err = (res.objective + self.kss) / self.kss
-                extra = dict(converged=res.converged, kkt_residual=res.kkt_residual, gap=res.gap / self.kss)
+                extra = dict(converged=res.converged, kkt_residual=res.kkt_residual, gap=res.gap / self.kss,
+                             iterations=res.iterations)
         u_np = u.cpu().numpy()
         return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, seed,
                          self.jitter, method, magnitude, **extra)
