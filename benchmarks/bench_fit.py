@@ -207,6 +207,13 @@ def budget_moves(widths, pool_size, device, old_cap, old_moves, M0=10.0, steps=4
     pool = rf.sample_features(40, pool_size, symmetric=True, seed=0)
     target = ReluTarget(norm=1.0)
     K_all = None
+    # calibration, to compare runs under different load: one (2048 x 2048) float64 matrix-vector
+    # product, and one elementwise operation on 2048 numbers (the solver's two kinds of work)
+    mat = torch.randn(2048, 2048, dtype=torch.float64, device=device)
+    x = torch.randn(2048, dtype=torch.float64, device=device)
+    t_mv, _ = best_time(lambda: [mat @ x for _ in range(20)], 3)
+    t_op, _ = best_time(lambda: [x + x for _ in range(200)], 3)
+    print(f"calibration: matvec 2048 {1e3 * t_mv / 20:.2f} ms, elementwise op {1e6 * t_op / 200:.1f} us")
     print(f"{'width':>6} {'move':<22} {'n':>3} {'median ms':>10} {'max ms':>9} {'iters':>6} {'KKT max':>8} "
           f"{'conv':>5} {'old ms':>10} {'old/new':>8} {'|err - old|':>11}")
     for m in widths:

@@ -4,7 +4,8 @@
   ``k** = E[y^2]``, the best weights solve ``K u = k`` and the error is ``k** - k^T K^{-1} k``.
 * Nested widths from one Cholesky factorization (DESIGN 2.3): with ``K = L L^T`` and
   ``a = L^{-1} k``, the best error with the first ``m`` features is ``k** - sum_{i<=m} a_i^2``.
-* Magnitude-constrained fit ``|u_i| <= M / r`` (a box QP, accelerated projected gradient) and
+* Magnitude-constrained fit ``|u_i| <= M / r`` (a box QP solved to a stated KKT tolerance in
+  bounded time, :mod:`rfexplore.boxqp`; in even/odd coordinates for sign-symmetric pools) and
   ridge fit (DESIGN 2.8); fit from samples for any target.
 
 ``K`` is ill-conditioned for wide pools, so a small jitter ``eps * mean(diag K)`` is added to its
@@ -216,6 +217,7 @@ class _PairedFactor:
       ``2k`` features has even and odd pieces of sizes ``dE_k = L_E[k, k]`` and ``dO_k = L_O[k, k]``
       (0 once ``k >= d``): it explains ``(dE_k aE_k + dO_k aO_k)^2 / (dE_k^2 + dO_k^2)`` more.
     * Weights are the minimum-norm best weights (the odd coefficients are not unique beyond ``2d``).
+    * ``E`` itself is computed again, and kept, only when a budget fit needs it (:meth:`even_gram`).
     """
 
     def __init__(self, V, jitter):
