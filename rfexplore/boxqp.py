@@ -407,11 +407,18 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
         u0 = torch.as_tensor(u0, dtype=E.dtype, device=E.device)
         u[: 2 * P.n - P.lone] = u0[: 2 * P.n - P.lone]
         e, o = P.feasible(u)
+    # the same problem, started where the last call stopped: continue that iteration as it was
+    resume = hint.pop("resume", None)
+    if resume is not None and not (u0 is not None and resume["key"] == (P.n, bound, P.lone)
+                                   and torch.equal(resume["u"], u)):
+        resume = None
+    if resume is not None:
+        e, o = resume["e"], resume["o"]
     Ee, s = E @ e, W.T @ o
     kkt, gap = P.optimality(e, o, Ee, s)
     it = 0
     if kkt > tol and not clock.stop(0, _info(0, P.value(e, o, Ee, s), kkt, gap, clock)):
-        e, o, Ee, s, kkt, gap, it = _fista_pairs(P, e, o, Ee, s, tol, clock, hint)
+        e, o, Ee, s, kkt, gap, it = _fista_pairs(P, e, o, Ee, s, tol, clock, hint, resume)
     return BoxQPResult(P.u_of(e, o)[: 2 * P.n - P.lone], P.value(e, o, Ee, s), kkt, gap, kkt <= tol, it,
                        clock.seconds(), tol, "paired")
 
@@ -442,16 +449,22 @@ def _resize(v, n, fill):
     return out
 
 
-def _fista_pairs(P, e, o, Ee, s, tol, clock, hint):
+def _fista_pairs(P, e, o, Ee, s, tol, clock, hint, resume=None):
     """Accelerated projected gradient in the metric of :class:`_Metric`, with gradient restart,
     a check of the quadratic upper bound at every step (``al`` grows when it fails), and exact
-    face steps (:func:`_face_step`) once the active set has settled."""
+    face steps (:func:`_face_step`) once the active set has settled. An unfinished run leaves its
+    state in ``hint["resume"]``; ``resume`` continues it."""
     E, W, B = P.E, P.W, P.B
-    H = _metric_for(P, hint)
-    ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
     f = P.value(e, o, Ee, s)
     kkt, gap = P.optimality(e, o, Ee, s)
-    pattern, stable, next_face, face_cache = None, 0, FACE_FIRST, {}
+    if resume is None:
+        H = _metric_for(P, hint)
+        ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
+        pattern, stable, next_face, face_cache, done = None, 0, FACE_FIRST, {}, 0
+    else:
+        H, ye, yo, Ey, sy, t = (resume[k] for k in ("H", "ye", "yo", "Ey", "sy", "t"))
+        pattern, stable, next_face, face_cache, done = (resume[k] for k in
+                                                        ("pattern", "stable", "next_face", "face_cache", "done"))
     it = 0
     while True:
         it += 1
@@ -484,9 +497,9 @@ def _fista_pairs(P, e, o, Ee, s, tol, clock, hint):
         pat = (u >= B * (1 - 1e-12)).to(torch.int8) - (u <= -B * (1 - 1e-12)).to(torch.int8)
         stable = stable + 1 if pattern is not None and torch.equal(pat, pattern) else 0
         pattern = pat
-        if it >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
+        if done + it >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
             face = _face_step(P, e, o, f, face_cache)
-            next_face = it + FACE_EVERY
+            next_face = done + it + FACE_EVERY
             if face is not None:
                 e, o, Ee, s, f = face
                 kkt, gap = P.optimality(e, o, Ee, s)
@@ -496,6 +509,10 @@ def _fista_pairs(P, e, o, Ee, s, tol, clock, hint):
         if clock.stop(it, _info(it, f, kkt, gap, clock)):
             break
     hint.update(v=H.v, al=H.al, n=P.n)
+    if kkt > tol:
+        hint["resume"] = dict(key=(P.n, P.B, P.lone), u=P.u_of(e, o), e=e, o=o, H=H, ye=ye, yo=yo, Ey=Ey, sy=sy,
+                              t=t, pattern=pattern, stable=stable, next_face=next_face, face_cache=face_cache,
+                              done=done + it)
     return e, o, Ee, s, kkt, gap, it
 
 

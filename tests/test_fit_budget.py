@@ -195,6 +195,21 @@ def test_budget_fit_stops_early_when_told_and_continues_to_the_same_optimum():
     assert cont.converged and abs(cont.relative_error - full.relative_error) <= cont.gap + full.gap + 1e-13
 
 
+def test_repeated_short_budget_fits_continue_where_the_last_stopped():
+    # what a dashboard does to stay responsive: a few steps per call until the fit has converged
+    nested, free, M = case(10, 301, 0.2, seed=6)
+    calls = []
+    for _ in range(100):
+        calls.append(nested.fit(301, magnitude=M, max_iter=4))
+        if calls[-1].converged:
+            break
+    assert calls[-1].converged and len(calls) > 1 and all(not c.converged for c in calls[:-1])
+    errs = [c.relative_error for c in calls]
+    cold = rf.fit_nested(nested.pool).fit(301, magnitude=M, warm_start=False)
+    assert abs(errs[-1] - cold.relative_error) <= calls[-1].gap + cold.gap + 1e-13
+    assert all(e >= cold.relative_error - cold.gap - 1e-13 for e in errs)   # every call is feasible
+
+
 def test_callback_sees_progress_and_can_stop():
     nested, free, M = case(10, 300, 0.2, seed=3)
     seen = []
