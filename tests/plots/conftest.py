@@ -47,8 +47,8 @@ def _builds():
                                                          sample_train=0.1, n=100000),
         "plot_kernel_slice": lambda: plots.plot_kernel_slice(_X, rng.random(9), rng.random(9), x0=-1.25,
                                                              width=10000),
-        "plot_kernel_errors": lambda: plots.plot_kernel_errors(_W[:50], _E[:50], runs=rng.random((3, 50)),
-                                                               reference=_E[:50] * 2, current_width=5, current_error=0.2),
+        "plot_kernel_errors": lambda: plots.plot_kernel_errors(
+            _W[:50], _E[:50], runs=rng.random((3, 50)), reference=_E[:50] * 2, current_width=5, current_error=0.2),
         "plot_sample_errors": lambda: plots.plot_sample_errors(
             [10, 100, 1000], [0.1, 0.2, 0.3], [0.5, 0.4, 0.35], 0.33, width=10000,
             guide=([0.0, 0.2, 0.3], [0.6, 0.4, 0.34])),
