@@ -12,25 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gaussian import as_matrix
+from .validation import as_matrix
+from .validation import positive_int as check_positive_int
+from .validation import seed as check_seed
 
 __all__ = ["FeaturePool", "sample_features", "DISTRIBUTIONS", "check_positive_int", "check_seed"]
 
 DISTRIBUTIONS = ("sphere", "gaussian")
-
-
-def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
-def check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,6 +25,8 @@ import torch
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
 from .targets import check_target
+from .validation import device as check_device
+from .validation import nonneg, positive
 
 __all__ = [
     "CurveResult",
@@ -109,24 +111,15 @@ def check_magnitude(magnitude):
     """``None`` (no limit) or a finite positive budget ``M`` on ``r * max|u_i|``."""
     if magnitude is None:
         return None
-    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float, np.integer, np.floating)):
-        raise TypeError(f"magnitude must be a positive number or None (no limit), got {magnitude!r}")
-    if not math.isfinite(magnitude):
-        raise ValueError(f"magnitude must be finite (use None for no limit), got {magnitude}")
-    if magnitude <= 0:
-        raise ValueError(f"magnitude must be positive (it bounds r * max|u_i|), got {magnitude}")
-    return float(magnitude)
+    return positive("magnitude", magnitude)
 
 
 def _check_nonneg(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
-    return float(value)
+    return nonneg(name, value)
 
 
-def _device(device):
-    return torch.device("cpu") if device is None else torch.device(device)
+def _device(value):
+    return check_device(value)
 
 
 # --------------------------------------------------------------------------- population moments

@@ -15,11 +15,12 @@ Numerical guards (clipped cosines, zero vectors, degenerate correlations) live h
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import torch
 from scipy import special
+
+from .validation import as_matrix, as_vector, check_memory, nonneg_int
 
 __all__ = [
     "relu_kernel",
@@ -39,79 +40,6 @@ __all__ = [
 
 _TWO_PI = 2.0 * math.pi
 _TINY = 1e-300
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def as_matrix(name, a, *, d=None):
-    """Validate and convert a 2-D float array of weight vectors (rows)."""
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu().numpy()
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real 2-D array of weight vectors, got {type(a).__name__}") from exc
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must be a 2-D array of shape (n, d) with d >= 1, got shape {arr.shape}")
-    if d is not None and arr.shape[1] != d:
-        raise ValueError(f"{name} must have d={d} columns to match, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
-    return arr
-
-
-def as_vector(name, a, n):
-    """Validate a 1-D finite float vector of length ``n``."""
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real vector of length {n}, got {type(a).__name__}") from exc
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must contain only finite numbers, got NaN or inf")
-    return arr
-
-
-def check_nonneg_int(name, value):
-    """A non-negative integer (not a bool), else ``TypeError``/``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a non-negative integer, got {value!r} ({type(value).__name__})")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
-
-
-def _available_bytes(device) -> int | None:
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_memory(n_bytes: float, what: str, device=None) -> None:
-    """Refuse, before starting, a computation that needs more memory than is available (``MemoryError``)."""
-    device = torch.device("cpu") if device is None else torch.device(device)
-    avail = _available_bytes(device)
-    if avail is not None and n_bytes > avail:
-        raise MemoryError(
-            f"{what} needs about {n_bytes / 2**30:.1f} GiB but only {avail / 2**30:.1f} GiB is available "
-            f"on {device}; use a smaller width"
-        )
 
 
 # --------------------------------------------------------------------------- ReLU kernel
@@ -417,7 +345,7 @@ def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
     ``c_0 = phi(b) + b Phi(b)``, ``c_1 = Phi(b)``, ``c_k = phi(b) He_{k-2}(-b) / sqrt(k!)``.
     Returns shape ``(kmax + 1,) + b.shape``.
     """
-    kmax = check_nonneg_int("kmax", kmax)
+    kmax = nonneg_int("kmax", kmax)
     b = np.asarray(b, dtype=np.float64)
     if not np.all(np.isfinite(b)):
         raise ValueError(f"b must be finite, got {b!r}")
@@ -440,7 +368,7 @@ def gauss_hermite(n: int):
     scipy's ``roots_hermitenorm`` (asymptotic formulas for large ``n``); numpy's ``hermegauss``
     overflows to NaN weights beyond about 360 nodes.
     """
-    if check_nonneg_int("n", n) == 0:
+    if nonneg_int("n", n) == 0:
         raise ValueError("n must be a positive integer, got 0")
     z, w = special.roots_hermitenorm(n)
     return z, w / math.sqrt(_TWO_PI)
@@ -454,8 +382,8 @@ def hermite_coefficients(f, kmax: int, *, nodes: int = 200) -> np.ndarray:
     """
     if not callable(f):
         raise TypeError(f"f must be a callable activation, got {type(f).__name__}")
-    kmax = check_nonneg_int("kmax", kmax)
-    if check_nonneg_int("nodes", nodes) == 0:
+    kmax = nonneg_int("kmax", kmax)
+    if nonneg_int("nodes", nodes) == 0:
         raise ValueError("nodes must be a positive integer, got 0")
     z, w = gauss_hermite(nodes)
     return hermite_functions(kmax, z) @ (w * np.asarray(f(z), dtype=np.float64))

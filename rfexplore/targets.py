@@ -21,33 +21,23 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
+from . import validation
 from .gaussian import (
-    as_matrix,
-    as_vector,
     biased_relu_hermite_coefficients,
     biased_relu_kernel,
     hermite_functions,
 )
+from .validation import as_matrix, as_vector
 
 __all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target"]
 
 
 def _finite(name, value, *, positive=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
-    return float(value)
+    return validation.positive(name, value) if positive else validation.real(name, value)
 
 
 def _check_d(d):
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-        raise TypeError(f"d must be a positive integer, got {d!r} ({type(d).__name__})")
-    if d <= 0:
-        raise ValueError(f"d must be a positive integer, got {d}")
-    return int(d)
+    return validation.positive_int("d", d)
 
 
 def _features(W, b):

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import validation
 from .features import FeaturePool, check_positive_int, check_seed
 from .fit import NestedFit, check_magnitude, check_memory, fit_nested
 from .gaussian import as_matrix, relu_kernel_torch
@@ -182,19 +183,11 @@ class TwoLayerResult:
 
 
 def _check_lr(lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
-        raise TypeError(f"lr must be a positive number, got {lr!r} ({type(lr).__name__})")
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite positive number, got {lr}")
-    return float(lr)
+    return validation.positive("lr", lr)
 
 
 def _check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite positive number, got {value}")
-    return float(value)
+    return validation.positive(name, value)
 
 
 def _check_samples(samples, batch_size, test_samples):
@@ -214,21 +207,11 @@ def _check_samples(samples, batch_size, test_samples):
 
 
 def _check_device(device):
-    try:
-        dev = torch.device("cpu") if device is None else torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device must be None, 'cpu', 'cuda' or a torch.device, got {device!r}") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} is not available on this machine (torch sees no CUDA GPU); "
-                         "use device=None for the CPU")
-    return dev
+    return validation.device(device)
 
 
 def _check_callback(callback):
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable as callback(step, state) or None, "
-                        f"got {type(callback).__name__}")
-    return callback
+    return validation.callback(callback)
 
 
 def _population_weight(target, d, what):

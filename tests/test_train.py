@@ -427,7 +427,7 @@ def test_two_layer_callback_state():
     (dict(steps=True), TypeError, "steps must be a positive integer"),
     (dict(lr=0.0), ValueError, "lr must be a finite positive number, got 0.0"),
     (dict(lr=float("nan")), ValueError, "lr must be a finite positive number"),
-    (dict(lr="1"), TypeError, "lr must be a positive number"),
+    (dict(lr="1"), TypeError, "lr must be a finite positive number, got '1' \\(str\\)"),
     (dict(samples=0), ValueError, "samples must be a positive integer, got 0"),
     (dict(samples=10, batch_size=11), ValueError, "batch_size must be at most samples=10, got 11"),
     (dict(batch_size=4), ValueError, "batch_size needs samples=n"),
@@ -461,7 +461,7 @@ def test_missing_cuda_is_a_clear_error():
     (dict(width=0), ValueError, "width must be a positive integer, got 0"),
     (dict(alpha=0.0), ValueError, "alpha must be a finite positive number, got 0.0"),
     (dict(alpha=-2.0), ValueError, "alpha must be a finite positive number, got -2.0"),
-    (dict(alpha=None), TypeError, "alpha must be a positive number"),
+    (dict(alpha=None), TypeError, "alpha must be a finite positive number, got None \\(NoneType\\)"),
     (dict(steps=0), ValueError, "steps must be a positive integer, got 0"),
     (dict(lr=-1.0), ValueError, "lr must be a finite positive number, got -1.0"),
     (dict(samples=-5), ValueError, "samples must be a positive integer, got -5"),
@@ -480,7 +480,7 @@ def test_train_rf_validation():
         train_rf(np.ones((6, 4)), steps=3)
     with pytest.raises(ValueError, match="steps must be a positive integer, got 0"):
         train_rf(pool, steps=0)
-    with pytest.raises(ValueError, match="magnitude must be positive"):
+    with pytest.raises(ValueError, match="magnitude must be a finite positive number"):
         train_rf(pool, steps=3, magnitude=-1.0)
     with pytest.raises(ValueError, match="method must be"):
         train_rf(pool, steps=3, method="newton")
