@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
+from .. import plots, validation
 from ..experiments import LAZY_ALPHAS, LAZY_WIDTHS, Cache, lazy_result
-from ..features import check_positive_int, check_seed
 from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["LazyState", "lazy_dashboard"]
@@ -90,13 +89,13 @@ def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: 
     this ``d``, ``steps`` and ``seed`` show on the movement figure from the start). Returning to a setting
     is instant.
     """
-    check_positive_int("d", d), check_positive_int("steps", steps), check_seed(seed)
-    widths = tuple(check_positive_int("widths", w) for w in widths)
+    validation.positive_int("d", d), validation.positive_int("steps", steps), validation.seed(seed)
+    widths = tuple(validation.positive_int("widths", w) for w in widths)
     if not widths or any(w % 2 for w in widths):
         raise ValueError(f"widths must be even positive integers (neurons come in pairs), got {widths!r}")
-    alphas = tuple(float(a) for a in alphas)
-    if not alphas or any(not math.isfinite(a) or a <= 0 for a in alphas):
-        raise ValueError(f"alphas must be finite positive numbers, got {alphas!r}")
+    alphas = tuple(validation.positive("alphas", a) for a in alphas)
+    if not alphas:
+        raise ValueError("alphas must hold at least one output scale, got none")
     colors = {f"α = {a:g}": _PALETTE[i % len(_PALETTE)] for i, a in enumerate(alphas)}
     holder = {}                                           # the explorer, once built (progress messages)
 

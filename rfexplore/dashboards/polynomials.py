@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .. import plots
+from .. import plots, validation
 from ..experiments import POLYNOMIAL_D_RANGE, POLYNOMIAL_LABELS, Cache, polynomial_result
-from ..features import check_positive_int
 from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["POLYNOMIAL_TARGETS", "PolynomialState", "polynomial_dashboard"]
@@ -69,9 +68,9 @@ def _readout(c, res, _progress) -> str:
 def _pool_sizes(pool_size):
     """``d -> pool size``: one size for every ``d``, or ``{d: size}`` with 1000 for the others."""
     if isinstance(pool_size, dict):
-        sizes = {int(d): check_positive_int("pool_size", n) for d, n in pool_size.items()}
+        sizes = {int(d): validation.positive_int("pool_size", n) for d, n in pool_size.items()}
         return lambda d: sizes.get(d, 1000)
-    n = check_positive_int("pool_size", pool_size)
+    n = validation.positive_int("pool_size", pool_size)
     return lambda d: n
 
 

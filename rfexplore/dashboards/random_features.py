@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import plots
+from .. import plots, validation
 from ..experiments import FEATURE_N_RANGE, FEATURE_TARGETS, Cache, features_result
-from ..features import check_positive_int
 from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["FeaturesState", "features_dashboard"]
@@ -78,7 +77,7 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
     every width; the training samples use seed ``seed + 1``, independent of the features. The expected
     kernel error ``sigma / sqrt(r)`` takes ``sigma`` from a separate pool of 100 000 features.
     """
-    R = check_positive_int("pool_size", pool_size)
+    R = validation.positive_int("pool_size", pool_size)
 
     def compute(c):
         return features_result(c.width, c.n, c.target, c.seed, pool_size=R, bias_std=bias_std, n_test=n_test,

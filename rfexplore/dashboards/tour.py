@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
+from .. import plots, validation
 from ..experiments import tour_result, tour_training
-from ..features import check_positive_int
 from ._base import Control, Explorer, Play, Progress, Spec, State, readout_table
 from ._figures import apply_patch
 
@@ -219,7 +218,7 @@ class TourDashboard(Explorer):
 
     def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None,
                  headless: bool = False):
-        self.pool_size = check_positive_int("pool_size", pool_size)
+        self.pool_size = validation.positive_int("pool_size", pool_size)
         spec = Spec(
             name="tour", state=TourConfig, compute=_compute(self.pool_size), figures=_figures,
             figure_names=("training", "width", "magnitude", "trajectory"), readout=_readout,

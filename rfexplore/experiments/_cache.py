@@ -14,6 +14,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import validation
+
 __all__ = ["CACHE", "Cache", "nbytes"]
 
 _MISSING = object()
@@ -26,12 +28,8 @@ class Cache:
     """
 
     def __init__(self, *, max_entries: int = 64, max_bytes: int = 1 << 30):
-        for name, v in (("max_entries", max_entries), ("max_bytes", max_bytes)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise TypeError(f"{name} must be a positive integer, got {v!r}")
-            if v <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {v}")
-        self.max_entries, self.max_bytes = int(max_entries), int(max_bytes)
+        self.max_entries = validation.positive_int("max_entries", max_entries)
+        self.max_bytes = validation.positive_int("max_bytes", max_bytes)
         self._data: OrderedDict = OrderedDict()        # key -> (value, bytes)
         self._bytes = 0
 

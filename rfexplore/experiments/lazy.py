@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..features import FeaturePool, check_positive_int, check_seed
+from .. import validation
+from ..features import FeaturePool
 from ..fit import fit_population
 from ..targets import ReluTarget
 from ..train import _two_layer_init, train_two_layer
@@ -29,10 +29,8 @@ def lazy_lr(alpha: float) -> float:
     that step is too large for the non-linear dynamics (``alpha = 0.05`` diverges), so it is capped
     (measured stable at ``alpha = 0.1 .. 0.5``, widths 16..128, ``d = 20``).
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(alpha) or alpha <= 0:
-        raise ValueError(f"alpha must be a finite positive number, got {alpha!r}")
-    return min(1.0 / float(alpha) ** 2, LAZY_MAX_LR)
+    alpha = validation.positive("alpha", alpha)
+    return min(1.0 / alpha ** 2, LAZY_MAX_LR)
 
 
 def lazy_run(d: int, width: int, alpha: float, *, steps: int = 200, seed: int = 0, compare: bool = True,
@@ -59,7 +57,7 @@ def lazy_run(d: int, width: int, alpha: float, *, steps: int = 200, seed: int = 
 def lazy_start(d: int, width: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The start ``(W_0, u_0)`` of :func:`rfexplore.train.train_two_layer`: ``(r, d)`` and ``(r,)``,
     neurons in pairs ``(w, u), (w, -u)`` with ``w`` uniform on the sphere."""
-    d, width, seed = check_positive_int("d", d), check_positive_int("width", width), check_seed(seed)
+    d, width, seed = validation.positive_int("d", d), validation.positive_int("width", width), validation.seed(seed)
     if width % 2:
         raise ValueError(f"width must be even (neurons come in pairs), got {width}")
     return _two_layer_init(d, width, seed)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..features import check_positive_int, check_seed, sample_features
+from .. import validation
+from ..features import sample_features
 from ..fit import fit_nested, width_needed
 from ..targets import ReluTarget
 
@@ -26,14 +27,13 @@ def _log_grid(n_max: int, points: int) -> np.ndarray:
     return np.unique(np.round(np.logspace(0, math.log10(n_max), points)).astype(int))
 
 
-def pick(name, value, options, fmt="{:g}"):
-    """``value`` if it is one of ``options`` (compared as numbers), else a ValueError listing them."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        for o in options:
-            if math.isclose(float(value), float(o), rel_tol=1e-9):
-                return o
-    allowed = ", ".join(fmt.format(o) for o in options)
-    raise ValueError(f"{name} must be one of the precomputed values {allowed}; got {value!r}")
+def pick(name, value, options):
+    """The option equal to ``value`` (one of the precomputed values), else the validation error listing them."""
+    options = tuple(options)
+    if isinstance(value, (bool, np.bool_)):        # True == 1: a flag is not a precomputed value
+        validation.real(name, value)
+    validation.choice(name, value, options)
+    return options[options.index(value)]
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,14 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
     (:meth:`NestedFit.retarget`, :meth:`NestedFit.fit`); the budget curves solve the box QP
     ``|u_i| <= M / r`` at ``budget_width`` for each ``d`` in ``budget_ds`` (which must be among ``ds``).
     """
-    ds = tuple(check_positive_int("d", d) for d in ds)
+    ds = tuple(validation.positive_int("d", d) for d in ds)
     if not ds or len(set(ds)) != len(ds):
         raise ValueError(f"ds must be distinct positive integers, got {ds!r}")
-    pool_size = check_positive_int("pool_size", pool_size)
-    seeds = tuple(check_seed(s) for s in seeds)
+    pool_size = validation.positive_int("pool_size", pool_size)
+    seeds = tuple(validation.seed(s) for s in seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed, got none")
-    budget_width = check_positive_int("budget_width", budget_width)
+    budget_width = validation.positive_int("budget_width", budget_width)
     if budget_width > pool_size:
         raise ValueError(f"budget_width must be at most pool_size {pool_size}, got {budget_width}")
     missing = sorted(set(budget_ds) - set(ds))
@@ -152,9 +152,7 @@ def limitation_view(data: LimitationData, *, eps: float, width: int, d: int, tar
     """Every number the limitation dashboard shows for one setting (look-ups in ``data``)."""
     R, ds = data.pool_size, data.ds
     eps = pick("eps", eps, LIMITATION_EPS)
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= R:
-        raise ValueError(f"width must be an integer from 1 to the pool size {R}, got {width!r}")
-    m = int(width)
+    m = validation.integer("width", width, low=1, high=R)
     d = pick("d", d, ds)
     n = pick("target_norm", target_norm, data.norms)
     b = pick("bias", bias, data.biases)

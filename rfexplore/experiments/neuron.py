@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..features import check_seed, sample_features
+from .. import validation
+from ..features import sample_features
 from ..fit import fit_nested
 from ..targets import ReluTarget
 from ..train import train_neuron, train_rf
@@ -26,14 +26,6 @@ NEURON_TEST_SAMPLES = 2000
 NEURON_STEPS_RANGE = (1, 2000)
 
 
-def _is_real(v):
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def _is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
 def steps_to_reach(losses, eps: float) -> int | None:
     """First step ``t`` with ``losses[t] <= eps`` (``losses[0]`` is the start); ``None`` if never.
 
@@ -43,8 +35,7 @@ def steps_to_reach(losses, eps: float) -> int | None:
     True
     """
     arr = np.asarray(losses, dtype=np.float64)
-    if not _is_real(eps) or not math.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps must be a finite non-negative loss level, got {eps!r}")
+    eps = validation.nonneg("eps", eps)
     hit = np.flatnonzero(arr <= eps)
     return int(hit[0]) if hit.size else None
 
@@ -52,11 +43,9 @@ def steps_to_reach(losses, eps: float) -> int | None:
 def neuron_samples(d: int, samples) -> int | None:
     """Sample size for the setting ``samples``: ``None`` or 0 (exact population loss), else
     ``n = round(samples · d)`` (at least 1)."""
-    if samples is None or (_is_real(samples) and samples == 0):
+    if samples is None or (not isinstance(samples, (bool, str)) and samples == 0):
         return None
-    if not _is_real(samples) or not math.isfinite(samples) or not 0 < samples <= 100:
-        raise ValueError(f"samples must be 0 (the exact population loss) or a multiple of d in (0, 100], "
-                         f"got {samples!r}")
+    samples = validation.real("samples", samples, low=0.0, high=100.0, low_open=True)   # n / d; 0: population
     return max(1, int(round(samples * d)))
 
 
@@ -70,13 +59,9 @@ def neuron_run(d: int, *, lr: float, samples=None, init: str = "random", seed: i
     with its explanation). Sample runs are refused beyond ``NEURON_SAMPLE_WORK`` (``n·d·steps``).
     A run cut short by a ``KeyboardInterrupt`` is returned but not cached.
     """
-    if not _is_int(d) or not NEURON_D_RANGE[0] <= d <= NEURON_D_RANGE[1]:
-        raise ValueError(f"d must be an integer from {NEURON_D_RANGE[0]} to {NEURON_D_RANGE[1]}, got {d!r}")
-    if not _is_int(steps) or not NEURON_STEPS_RANGE[0] <= steps <= NEURON_STEPS_RANGE[1]:
-        raise ValueError(f"steps must be an integer from {NEURON_STEPS_RANGE[0]} to {NEURON_STEPS_RANGE[1]}, "
-                         f"got {steps!r}")
-    if init not in NEURON_STARTS:
-        raise ValueError(f"init must be one of {list(NEURON_STARTS)}, got {init!r}")
+    d = validation.integer("d", d, low=NEURON_D_RANGE[0], high=NEURON_D_RANGE[1])
+    steps = validation.integer("steps", steps, low=NEURON_STEPS_RANGE[0], high=NEURON_STEPS_RANGE[1])
+    init = validation.choice("init", init, NEURON_STARTS)
     n = neuron_samples(d, samples)
     if n is not None and n * d * steps > NEURON_SAMPLE_WORK:
         raise ValueError(f"n·d·steps = {n}·{d}·{steps} = {n * d * steps:.2g} is more than one interactive run "
@@ -133,7 +118,7 @@ def neuron_view(d: int, *, lr: float, samples=0, init: str = "random", seed: int
                 rf_width: int = 0, cache: Cache | None = None) -> NeuronView:
     """This run, population GD at ``d`` = 10, 100, 1000 with the same step size, and (``rf_width > 0``)
     random features trained on the same step axis."""
-    seed = check_seed(seed)
+    seed = validation.seed(seed)
     run = neuron_run(d, lr=lr, samples=samples, init=init, seed=seed, steps=steps, cache=cache)
     refs = {dd: neuron_run(dd, lr=lr, seed=seed, steps=steps, cache=cache) for dd in NEURON_REFERENCE_DS}
     rf = neuron_rf_run(d, rf_width, steps=steps, seed=seed, cache=cache) if rf_width else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import validation
 from ..features import sample_features
 from ..fit import fit_nested, width_needed
 from ..targets import HermiteTarget
@@ -20,20 +21,13 @@ POLYNOMIAL_LABELS = {1: "h₁(⟨w*,x⟩)", 2: "h₂(⟨w*,x⟩)", 3: "h₃(⟨w
 POLYNOMIAL_D_RANGE = (2, 32)
 
 
-def _is_int(v):
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _is_real(v):
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
 def polynomial_target(k):
     """``h_k(<e_1, x>)`` for ``k`` in 1..4, or ``"sum"``: ``(h_1 + h_2 + h_3 + h_4)/2`` (``E[y^2] = 1``)."""
+    if isinstance(k, (bool, np.bool_)):
+        validation.integer("k", k, low=1, high=4)          # refused: True == 1, but a flag is no degree
+    k = validation.choice("k", k, (1, 2, 3, 4, "sum"))
     if k == "sum":
         return HermiteTarget({(j,): 0.5 for j in range(1, 5)})
-    if not _is_int(k) or not 1 <= k <= 4:
-        raise ValueError(f"k must be a degree 1, 2, 3, 4 or 'sum', got {k!r}")
     return HermiteTarget.single(int(k))
 
 
@@ -74,13 +68,9 @@ def polynomial_result(k, d: int, *, bias_std: float = 1.0, seed: int = 0, eps: f
     """The exact error of every width ``1..pool_size`` for ``h_k``, the width needed for ``eps`` and the
     size ``r·max|u_i|`` of the best fits, from the cached pool of ``(d, pool_size, bias_std, seed)``."""
     target = polynomial_target(k)
-    lo, hi = POLYNOMIAL_D_RANGE
-    if not _is_int(d) or not lo <= d <= hi:
-        raise ValueError(f"d must be an integer from {lo} to {hi}, got {d!r}")
-    if not _is_real(bias_std) or not 0 <= bias_std <= 5:
-        raise ValueError(f"bias_std must be a number from 0 (no biases) to 5, got {bias_std!r}")
-    if not _is_real(eps) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a target error strictly between 0 and 1, got {eps!r}")
+    d = validation.integer("d", d, low=POLYNOMIAL_D_RANGE[0], high=POLYNOMIAL_D_RANGE[1])
+    bias_std = validation.real("bias_std", bias_std, low=0.0, high=5.0)
+    eps = validation.real("eps", eps, low=0.0, high=1.0, low_open=True, high_open=True)
     fit = polynomial_pool(int(d), pool_size, bias_std=bias_std, seed=seed, target=target, cache=cache)
     errors = fit.relative_errors()
     R = len(errors)

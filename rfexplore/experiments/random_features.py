@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import validation
 from ..features import (
-    check_positive_int,
     feature_kernel_errors,
     feature_kernel_limit,
     feature_kernel_variance,
@@ -35,9 +35,7 @@ def features_target(name: str):
     ``"relu"`` ``[x - 0.5]_+`` (all with exact population moments)."""
     targets = {"wave": PeriodicTarget(frequency=0.5), "cubic": HermiteTarget.single(3),
                "relu": ReluTarget(bias=-0.5)}
-    if name not in targets:
-        raise ValueError(f"target must be one of {sorted(targets)}, got {name!r}")
-    return targets[name]
+    return targets[validation.choice("target", name, tuple(targets))]
 
 
 def features_training_inputs(n: int, seed: int) -> np.ndarray:
@@ -121,16 +119,11 @@ def features_result(width: int, n: int, target: str, seed: int, *, pool_size: in
     ``n`` samples drawn with seed ``seed + 1`` (tested on ``n_test`` fresh ones) and the kernel of ``width``
     features against its limit."""
     cache = CACHE if cache is None else cache
-    R = check_positive_int("pool_size", pool_size)
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= R:
-        raise ValueError(f"width must be an integer from 1 to the pool size {R}, got {width!r}")
-    lo, hi = FEATURE_N_RANGE
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not lo <= n <= hi:
-        raise ValueError(f"n must be a number of samples from {lo} to {hi}, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    R = validation.positive_int("pool_size", pool_size)
+    m = validation.integer("width", width, low=1, high=R)
+    n = validation.integer("n", n, low=FEATURE_N_RANGE[0], high=FEATURE_N_RANGE[1])
+    seed = validation.seed(seed)
     tgt = features_target(target)
-    m, n, seed = int(width), int(n), int(seed)
     data = features_pool(seed, R, bias_std=bias_std, cache=cache)
     fit = _features_fit(seed, R, bias_std, target, cache)
     u = fit.weights(m).cpu().numpy()

@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..features import check_positive_int, check_seed, sample_features
+from .. import validation
+from ..features import sample_features
 from ..fit import fit_nested, width_needed
 from ..gaussian import (
     harmonic_dimension,
@@ -34,12 +35,6 @@ def log_widths(n_max: int, points: int = 160) -> np.ndarray:
     return np.unique(np.round(np.logspace(0, np.log10(n_max), points)).astype(int))
 
 
-def _check_bool(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def staircase_curve(d: int, pool: int, *, symmetric: bool = True, seed: int = 0, cache: Cache | None = None,
                     device=None) -> np.ndarray:
     """Exact relative error of a unit ReLU for every width ``1..pool`` (nested features, one Cholesky).
@@ -47,16 +42,10 @@ def staircase_curve(d: int, pool: int, *, symmetric: bool = True, seed: int = 0,
     The cache keeps the longest curve computed for ``(d, symmetric, seed)``; a pool no larger than
     that is a slice of it (pools are nested), so only a larger pool is factorized again.
     """
-    lo, hi = STAIRCASE_D_RANGE
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not lo <= d <= hi:
-        raise ValueError(f"d must be an integer from {lo} to {hi} (small, so the curve is exact and fast), "
-                         f"got {d!r}")
-    lo, hi = STAIRCASE_POOL_RANGE
-    pool = check_positive_int("pool", pool)
-    if not lo <= pool <= hi:
-        raise ValueError(f"pool must be an integer from {lo} to {hi}, got {pool}")
-    seed = check_seed(seed)
-    symmetric = _check_bool("symmetric", symmetric)
+    d = validation.integer("d", d, low=STAIRCASE_D_RANGE[0], high=STAIRCASE_D_RANGE[1])
+    pool = validation.integer("pool", pool, low=STAIRCASE_POOL_RANGE[0], high=STAIRCASE_POOL_RANGE[1])
+    seed = validation.seed(seed)
+    symmetric = validation.boolean("symmetric", symmetric)
     cache = CACHE if cache is None else cache
     key = ("staircase_curve", int(d), symmetric, seed)
     curve = cache.get(key)
@@ -88,8 +77,7 @@ def staircase_width(d: int, eps: float, *, symmetric: bool = False, cache: Cache
 
     Looks up to degree 512; an ``eps`` below every level up to there is refused.
     """
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a relative error strictly between 0 and 1, got {eps!r}")
+    eps = validation.real("eps", eps, low=0.0, high=1.0, low_open=True, high_open=True)
     for max_degree in _MAX_DEGREES:
         widths, levels, degrees = staircase_levels(d, symmetric=symmetric, max_degree=max_degree, cache=cache)
         hit = np.flatnonzero(levels <= eps)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import validation
 from ..features import sample_features
 from ..fit import fit_nested
 from ..gaussian import rf_staircase
@@ -164,8 +165,7 @@ class TourResult:
 def tour_result(d: int, width: int, *, pool_size: int, magnitude: float | None = None, target_norm: float = 1.0,
                 lr: float = 0.1, seed: int = 0, symmetric: bool = True, cache: Cache | None = None) -> TourResult:
     """:func:`tour_curve` (cached), :func:`tour_point` at ``width`` and :func:`tour_start`."""
-    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= pool_size:
-        raise ValueError(f"width must be an integer from 1 to the pool size {pool_size}, got {width!r}")
+    width = validation.integer("width", width, low=1, high=pool_size)
     curve = tour_curve(d, pool_size=pool_size, symmetric=symmetric, seed=seed, target_norm=target_norm, cache=cache)
     return TourResult(curve=curve, point=tour_point(curve, int(width), magnitude), plateau=tour_plateau(curve, width),
                       start=tour_start(d, lr=lr, seed=seed, target_norm=target_norm, cache=cache))

@@ -91,7 +91,7 @@ def test_dashboard_starts_from_runs_made_before():
 def test_dashboard_validates_its_settings():
     with pytest.raises(ValueError, match="widths must be even"):
         _dash(widths=(4, 7))
-    with pytest.raises(ValueError, match="alphas must be finite positive"):
+    with pytest.raises(ValueError, match="alphas must be a finite positive number, got -2.0"):
         _dash(alphas=(1.0, -2.0))
     with pytest.raises(ValueError, match="width must be one of"):
         _dash(width=6)

@@ -126,9 +126,9 @@ def test_no_bias_h3_trap_is_shown(dash):
 
 @pytest.mark.parametrize("bad, message", [
     (dict(d=100), "d must be an integer from 2 to 32"),
-    (dict(k=7), "k must be one of 1, 2, 3, 4, 'sum'; got 7"),
-    (dict(eps=1.5), "eps must be a number from 0.01 to 0.99, got 1.5"),
-    (dict(bias_std=-1.0), "bias_std must be a number from 0 to 5, got -1.0"),
+    (dict(k=7), "k must be one of 1, 2, 3, 4, 'sum', got 7"),
+    (dict(eps=1.5), "eps must be a number in [0.01, 0.99], got 1.5"),
+    (dict(bias_std=-1.0), "bias_std must be a number in [0, 5], got -1.0"),
     (dict(seed=-2), "seed must be a non-negative integer"),
 ])
 def test_bad_values_show_a_message_and_keep_the_last_picture(dash, bad, message):

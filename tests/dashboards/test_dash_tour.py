@@ -113,12 +113,12 @@ def test_target_norm_scales_absolute_not_relative_error(dash):
 @pytest.mark.parametrize("changes, message", [
     (dict(d=500), "d must be an integer from 2 to 200, got 500"),
     (dict(width=POOL + 1), f"width must be an integer from 1 to {POOL}, got {POOL + 1}"),
-    (dict(magnitude=-1.0), "magnitude must be a number from 0.1 to 10000 or None (off), got -1.0"),
-    (dict(magnitude=float("nan")), "magnitude must be a number from 0.1 to 10000 or None (off), got nan"),
-    (dict(lr=0.0), "lr must be a number from 0.01 to 10, got 0.0"),
-    (dict(seed=-2), "seed must be a non-negative integer, got -2"),
+    (dict(magnitude=-1.0), "magnitude must be a number in [0.1, 10000], got -1.0"),
+    (dict(magnitude=float("nan")), "magnitude must be a number in [0.1, 10000], got nan"),
+    (dict(lr=0.0), "lr must be a number in [0.01, 10], got 0.0"),
+    (dict(seed=-2), "seed must be a non-negative integer below 2**32, got -2"),
     (dict(steps=0), "steps must be an integer from 1 to 5000"),
-    (dict(target_norm=float("inf")), "target_norm must be a number from 0.1 to 1000, got inf"),
+    (dict(target_norm=float("inf")), "target_norm must be a number in [0.1, 1000], got inf"),
 ])
 def test_bad_values_show_message_and_keep_last_good_state(dash, changes, message):
     dash.set_config(d=30, width=250, magnitude=None)

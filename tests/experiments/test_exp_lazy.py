@@ -30,8 +30,11 @@ def test_step_size_is_one_over_alpha_squared_capped():
     for a in (0.5, 1.0, 3.0, 10.0, 30.0):
         assert lazy_lr(a) == pytest.approx(1.0 / a**2, rel=1e-15)
     assert lazy_lr(0.1) == lazy_lr(0.3) == LAZY_MAX_LR == 4.0
-    for bad in (0.0, -1.0, math.inf, math.nan, "1", None, True):
+    for bad in (0.0, -1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match="alpha must be a finite positive number"):
+            lazy_lr(bad)
+    for bad in ("1", None, True):
+        with pytest.raises(TypeError, match="alpha must be a finite positive number"):
             lazy_lr(bad)
 
 

@@ -33,12 +33,13 @@ def test_the_pool_is_computed_once_and_serves_every_width():
     assert features_pool(3, 40, cache=cache)["pool"] is cache.get(pools[0])["pool"]
 
 
-@pytest.mark.parametrize("kwargs, message", [(dict(width=0), "width must be an integer from 1 to the pool size 40"),
-                                             (dict(width=2.0), "width must be an integer"),
-                                             (dict(n=5), "n must be a number of samples from 10 to 3000"),
-                                             (dict(seed=-1), "seed must be a non-negative integer"),
-                                             (dict(target="sine"), "target must be one of")])
-def test_features_result_rejects_bad_settings(kwargs, message):
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(width=0), ValueError, "width must be an integer from 1 to 40, got 0"),
+    (dict(width=2.0), TypeError, "width must be an integer from 1 to 40, got 2.0"),
+    (dict(n=5), ValueError, "n must be an integer from 10 to 3000, got 5"),
+    (dict(seed=-1), ValueError, "seed must be a non-negative integer"),
+    (dict(target="sine"), ValueError, "target must be one of")])
+def test_features_result_rejects_bad_settings(kwargs, error, message):
     args = dict(width=5, n=50, target="wave", seed=0) | kwargs
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         features_result(args["width"], args["n"], args["target"], args["seed"], pool_size=40, cache=Cache())

@@ -58,9 +58,10 @@ def test_staircase_width_counts_directions_up_to_the_degree():
     assert pairs.degree == 2 and pairs.width == 2 * (1 + harmonic_dimension(10, 2))
 
 
-@pytest.mark.parametrize("eps", [0.0, 1.0, -0.1, float("nan"), "0.1", True])
-def test_staircase_width_rejects_bad_eps(eps):
-    with pytest.raises(ValueError, match="eps must be"):
+@pytest.mark.parametrize("eps, error", [(0.0, ValueError), (1.0, ValueError), (-0.1, ValueError),
+                                        (float("nan"), ValueError), ("0.1", TypeError), (True, TypeError)])
+def test_staircase_width_rejects_bad_eps(eps, error):
+    with pytest.raises(error, match=r"eps must be a number in \(0, 1\)"):
         staircase_width(10, eps)
 
 
