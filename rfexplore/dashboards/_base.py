@@ -84,7 +84,7 @@ class Control:
 
     @property
     def values(self) -> tuple:
-        return tuple(v for _, v in self.options)
+        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
 
     def check(self, value):
         """The value this control holds for ``value`` (``TypeError``/``ValueError`` if it holds none)."""
@@ -113,13 +113,18 @@ class Control:
                 return False
             raise ValueError(f"{self.key} must be 0 or 1, got {_short(raw)}")
         if self.kind == "choice":
-            for v in self.values:
+            # options known here (not named in a context) match by their text; others are read as
+            # numbers where they are numbers, and checked against the options when the state is checked
+            options = self.values if not isinstance(self.options, str) else ()
+            for v in options:
                 if self.format(v) == text:
                     return v
-            try:
-                return float(text)                    # numeric options also match by value
-            except ValueError:
-                return text
+            for kind in (int, float):
+                try:
+                    return kind(text)
+                except ValueError:
+                    pass
+            return text
         try:
             return int(text) if self.kind in ("int", "logint", "seed") else float(text)
         except ValueError:

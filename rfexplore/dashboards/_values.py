@@ -11,11 +11,18 @@ from .. import validation
 __all__ = ["check_value"]
 
 
+def _is_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
 def check_option(name, value, options):
     """One of ``options``, returned as the option itself (``8.0`` for the option ``8``); a bool is no number."""
-    if isinstance(value, (bool, np.bool_)) and not any(isinstance(o, bool) for o in options):
-        # True == 1 in Python: refuse it here, as validation would refuse a wrong type
-        raise TypeError(f"{name} must be one of {', '.join(repr(o) for o in options)}, got {value!r} (bool)")
+    numbers = all(_is_number(o) for o in options)
+    flag = isinstance(value, (bool, np.bool_)) and not any(isinstance(o, bool) for o in options)
+    if flag or (numbers and not _is_number(value)):
+        # a wrong type (True == 1 in Python, so a flag is caught here too): TypeError, as validation would
+        raise TypeError(f"{name} must be one of {', '.join(repr(o) for o in options)}, got {value!r} "
+                        f"({type(value).__name__})")
     validation.choice(name, value, options)
     return options[options.index(value)]
 

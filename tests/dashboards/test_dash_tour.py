@@ -288,3 +288,94 @@ def test_first_picture_shows_both_models_at_their_start():
     for slot in d.slots.values():
         assert any(len(t.x) for t in slot.fig.data), slot.fig.layout.title.text
     assert list(_trace(d.slots['trajectory'], "distance |w − w*|").x) == [0]
+
+
+# ------------------------------------------------------------------ interruption (issue 11)
+
+
+def _interrupt_rf_at(monkeypatch, step):
+    """Make the RF training of the tour stop after ``step`` steps as a Ctrl-C would (a KeyboardInterrupt in
+    its loop)."""
+    import rfexplore.experiments.tour as tour_module
+
+    real = tour_module.train_rf
+
+    def interrupted(*args, **kwargs):
+        def ctrl_c(t, state):
+            if t == step:
+                raise KeyboardInterrupt
+        return real(*args, **{**kwargs, "callback": ctrl_c})
+
+    monkeypatch.setattr(tour_module, "train_rf", interrupted)
+
+
+def test_ctrl_c_during_play_leaves_a_consistent_dashboard(monkeypatch):
+    # the issue's case, smaller: Ctrl-C at step 335 of 1000 used to leave numbers() raising
+    # "IndexError: index 1000 is out of bounds for axis 0 with size 335"
+    from rfexplore.experiments import CACHE
+
+    CACHE.clear()
+    d = TourDashboard(TourConfig(width=400, steps=1000, lr=0.5), pool_size=512, static=False)
+    _interrupt_rf_at(monkeypatch, 335)
+    d.run()
+    n = d.numbers()
+    assert n["step"] == 1000 and n["training_complete"] is False and n["steps_trained"] == 335
+    assert n["rf_training_error"] == pytest.approx(float(d.progress.history.rf_losses[-1]))
+    assert n["neuron_error"] < 1e-6                               # the neuron ran to the end before the RF
+    assert "Training incomplete" in d.readout.value and "interrupted" in d.readout.value
+    rf = _trace(d.slots['training'], "random features (output layer trained)")
+    assert len(rf.x) == 336 and len(_trace(d.slots['training'], "single neuron (gradient descent)").x) == 1001
+    data = d.export_data()
+    json.dumps(data)
+    assert data["training_complete"] is False and len(data["training"]["rf"]) == 336
+    d.export_csv()
+    d.prepare_downloads()
+    d.advance()                                                   # Step and a Play value past the end: still fine
+    d.play.value = 700
+    assert d.numbers()["rf_training_error"] == n["rf_training_error"]
+    monkeypatch.undo()                                            # the next Play (after Reset) trains again
+    d.reset()
+    assert d.step == 0 and "press" in d.readout.value and d.progress.history is None
+    d.run()
+    assert d.numbers()["training_complete"] is True and d.numbers()["steps_trained"] == 1000
+    assert "incomplete" not in d.readout.value
+
+
+def test_an_interrupted_run_is_not_cached(monkeypatch):
+    from rfexplore.experiments import Cache, tour_curve, tour_training
+
+    cache = Cache()
+    curve = tour_curve(10, pool_size=64, cache=cache)
+    _interrupt_rf_at(monkeypatch, 5)
+    cut = tour_training(curve, 30, magnitude=None, lr=0.5, steps=20, cache=cache)
+    assert not cut.complete and cut.steps_done == 5 and not any(k[0] == "tour_training" for k in cache.keys())
+    monkeypatch.undo()
+    full = tour_training(curve, 30, magnitude=None, lr=0.5, steps=20, cache=cache)
+    assert full.complete and full.steps_done == 20 and tour_training(curve, 30, magnitude=None, lr=0.5, steps=20,
+                                                                      cache=cache) is full
+
+
+def test_ctrl_c_during_a_change_keeps_the_last_state(monkeypatch):
+    import rfexplore.experiments.tour as tour_module
+
+    d = TourDashboard(TourConfig(width=60), pool_size=128, static=False)
+    good, numbers = d.config, d.numbers()
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tour_module, "fit_nested", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        d.set_config(d=77)                                        # a new pool: interrupted while factorizing
+    assert d.config == good and d.numbers() == numbers and d.controls["d"].value == good.d
+    assert "interrupted" in d.status.value
+    d.export_data()
+
+
+def test_stop_returns_to_the_start_picture():
+    d = TourDashboard(TourConfig(width=60, steps=50), pool_size=128, static=False)
+    d.play.value = 20                                             # Play stopped part way ...
+    assert d.numbers()["step"] == 20 and len(_trace(d.slots["trajectory"], "distance |w − w*|").x) == 21
+    d.play.value = 0                                              # ... and Stop (the widget goes back to min)
+    assert d.numbers()["step"] == 0 and "neuron_error" not in d.numbers()
+    assert list(_trace(d.slots["training"], "random features (output layer trained)").customdata) == [1.0]
