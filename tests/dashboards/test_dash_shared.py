@@ -22,7 +22,7 @@ from rfexplore.dashboards import (
     polynomial_dashboard,
     staircase_dashboard,
 )
-from rfexplore.dashboards._base import MAX_TEXT
+from rfexplore.dashboards._state import MAX_TEXT
 from rfexplore.experiments import Cache
 
 pytestmark = pytest.mark.usefixtures("single_thread")   # tests/conftest.py
