@@ -86,3 +86,11 @@ def test_importing_loads_no_widget_or_plotting_package(module):
             f"if m.split('.')[0] in {WIDGETS!r} or m.startswith('rfexplore.dashboards')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_dashboards_compute_only_through_experiments():
+    # a dashboard module wires: its numbers come from rfexplore.experiments, its figures from rfexplore.plots
+    maths = tuple(f"rfexplore.{m}" for m in MATHS if m != "validation")
+    for path in _files("dashboards"):
+        names = {n for n in _imports(path) if n.startswith(maths)}
+        assert not names, f"{path.relative_to(ROOT)} computes without experiments: {sorted(names)}"

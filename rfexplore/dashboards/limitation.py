@@ -7,8 +7,7 @@ import math
 from dataclasses import dataclass
 
 from .. import plots
-from ..experiments import LIMITATION_EPS, LimitationData, limitation_curves, limitation_view
-from ..gaussian import relu_hermite_residuals
+from ..experiments import LIMITATION_EPS, LimitationData, limitation_curves, limitation_plateaus, limitation_view
 from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["LimitationState", "limitation_dashboard"]
@@ -91,7 +90,7 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
         raise ValueError(f"give either data or precompute settings {sorted(precompute)}, not both")
     data = limitation_curves(**precompute) if data is None else data
     R = data.pool_size
-    plateau1, plateau2 = (float(v) for v in relu_hermite_residuals([1, 2]))
+    plateau1, plateau2 = limitation_plateaus()
     plateaus = {f"plateau after degree 1: {plateau1:.3f}": plateau1,
                 f"plateau after degree 2: {plateau2:.4f}": plateau2}
     ref_widths = sorted({w for w in (20, 100, 500) if w < R} | {R})

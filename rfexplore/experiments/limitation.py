@@ -11,10 +11,11 @@ import numpy as np
 from .. import validation
 from ..features import sample_features
 from ..fit import fit_nested, width_needed
+from ..gaussian import relu_hermite_residuals
 from ..targets import ReluTarget
 
 __all__ = ["LIMITATION_BIASES", "LIMITATION_BUDGETS", "LIMITATION_DS", "LIMITATION_EPS", "LIMITATION_NORMS",
-           "LimitationData", "LimitationView", "limitation_curves", "limitation_view", "pick"]
+           "LimitationData", "LimitationView", "limitation_curves", "limitation_plateaus", "limitation_view", "pick"]
 
 LIMITATION_DS = (4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 60)
 LIMITATION_EPS = (0.3, 0.2, 0.15, 0.1, 0.05, 0.02)
@@ -113,6 +114,11 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
     return LimitationData(ds, seeds, pool_size, errors, grid, magnitudes, grid_errors, norms, biases, steep,
                           second, tuple(d for d in ds if d in budget_ds), budget_width, budgets,
                           budget_errors, budget_free)
+
+
+def limitation_plateaus() -> tuple[float, float]:
+    """The unit ReLU's relative residual after degree 1 and after degree 2 (DESIGN 2.5; ``d -> oo``)."""
+    return tuple(float(v) for v in relu_hermite_residuals([1, 2]))
 
 
 def power_fit(ds, needed):
