@@ -14,9 +14,6 @@ from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["LazyState", "lazy_dashboard"]
 
-# One colour per alpha (after the plots split: take these from the plots palette).
-_PALETTE = (plots.COLORS["budget"], plots.COLORS["accent"], plots.COLORS["light"], plots.COLORS["neuron"],
-            plots.COLORS["network"], plots.COLORS["rf"])
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: 
     alphas = tuple(validation.positive("alphas", a) for a in alphas)
     if not alphas:
         raise ValueError("alphas must hold at least one output scale, got none")
-    colors = {f"α = {a:g}": _PALETTE[i % len(_PALETTE)] for i, a in enumerate(alphas)}
+    colors = {f"α = {a:g}": plots.series_color(i) for i, a in enumerate(alphas)}   # one colour per α, always
     holder = {}                                           # the explorer, once built (progress messages)
 
     def progress(c):

@@ -1,7 +1,5 @@
-"""Figure builders, tested as data: traces, names, axes, no computation, no widgets."""
-
-import ast
-import pathlib
+"""Figure builders of the tour (``training``, ``width``, ``dimension``), tested as data: traces, names,
+axes. The builders of the other notebooks are tested beside their dashboards (tests/test_dashboards_*.py)."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -9,8 +7,6 @@ import pytest
 
 from rfexplore import plots
 from rfexplore.gaussian import relu_staircase
-
-PKG = pathlib.Path(__file__).resolve().parents[1] / "rfexplore"
 
 
 def test_training_figure_traces_and_log_axis():
@@ -72,32 +68,3 @@ def test_trajectory_angles_in_degrees():
 def test_error_vs_d_one_line_per_width():
     fig = plots.plot_error_vs_d([5, 10, 20], {100: [0.1, 0.2, 0.3], 1000: [0.01, 0.05, 0.2]})
     assert [t.name for t in fig.data] == ["width r = 100", "width r = 1000"]
-
-
-def test_colors_are_distinct_and_trace_index_errors():
-    assert len(set(plots.COLORS.values())) == len(plots.COLORS)
-    with pytest.raises(KeyError, match="no trace named"):
-        plots.trace_index(go.Figure(), "nope")
-
-
-def _imports(path):
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            names.add(("." * node.level) + (node.module or ""))
-    return names
-
-
-@pytest.mark.parametrize("module", ["gaussian", "targets", "features", "fit", "train"])
-def test_maths_never_imports_plotting_or_widgets(module):
-    """DESIGN 3: imports point one way; the maths never imports plotly or ipywidgets."""
-    names = _imports(PKG / f"{module}.py")
-    assert not names & {"plotly", "ipywidgets", "IPython", ".plots", ".dashboards", "anywidget"}
-
-
-def test_plots_never_compute_or_use_widgets():
-    names = _imports(PKG / "plots.py")
-    assert not names & {"torch", "scipy", "ipywidgets", ".fit", ".train", ".gaussian", ".dashboards"}
