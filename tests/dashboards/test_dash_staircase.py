@@ -4,9 +4,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rfexplore import dashboards as dash_mod
-from rfexplore import fit_nested, plots, sample_features
-from rfexplore.dashboards import staircase_curve, staircase_dashboard
+from rfexplore import plots
+from rfexplore.dashboards import staircase_dashboard
+from rfexplore.experiments import Cache
+from rfexplore.experiments import staircase as staircase_mod
 from rfexplore.gaussian import relu_hermite_coefficients, relu_sphere_residuals, rf_staircase
 
 CURVE = "RF error (exact, best output weights)"
@@ -22,36 +23,12 @@ def _x(fig, name):
     return fig.data[plots.trace_index(fig, name)].x
 
 
+CACHE = Cache()
+
+
 @pytest.fixture(scope="module")
 def explorer():
-    return staircase_dashboard(d=6, pool=400, symmetric=True, seed=0, static=False)
-
-
-# ------------------------------------------------------------------- the curve and its cache
-
-
-def test_curve_is_the_nested_exact_fit_and_is_cached(monkeypatch):
-    cache = {}
-    e = staircase_curve(5, 300, symmetric=False, seed=2, cache=cache)
-    ref = fit_nested(sample_features(5, 300, seed=2)).relative_errors()
-    np.testing.assert_allclose(e, ref, rtol=0, atol=1e-13)
-    def refactorize(*args, **kwargs):
-        raise RuntimeError("factorized again")
-
-    monkeypatch.setattr(dash_mod, "fit_nested", refactorize)
-    # a smaller pool is a slice of the cached curve; a larger one is factorized again
-    np.testing.assert_array_equal(staircase_curve(5, 120, symmetric=False, seed=2, cache=cache), ref[:120])
-    with pytest.raises(RuntimeError, match="factorized again"):
-        staircase_curve(5, 400, symmetric=False, seed=2, cache=cache)
-
-
-@pytest.mark.parametrize("kw, match", [(dict(d=1), "d must be"), (dict(d=31), "d must be"),
-                                       (dict(pool=50), "pool must be"), (dict(pool=4100), "pool must be"),
-                                       (dict(seed=-1), "seed"), (dict(symmetric="yes"), "symmetric")])
-def test_curve_arguments_are_validated(kw, match):
-    args = dict(d=5, pool=200, symmetric=True, seed=0) | kw
-    with pytest.raises((ValueError, TypeError), match=match):
-        staircase_curve(args.pop("d"), args.pop("pool"), **args)
+    return staircase_dashboard(d=6, pool=400, symmetric=True, seed=0, cache=CACHE, static=False)
 
 
 # ------------------------------------------------------------------- the dashboard
@@ -67,7 +44,7 @@ def test_first_picture_is_complete(explorer):
     curve = _y(stairs, CURVE)
     x = np.asarray(stairs.data[0].x).astype(int)
     assert x[0] == 1 and x[-1] == 400
-    np.testing.assert_allclose(curve, explorer.cache[(6, True, 0)][x - 1])
+    np.testing.assert_allclose(curve, CACHE.get(("staircase_curve", 6, True, 0))[x - 1])
     # d = 6, pairs: steps at 2, 2d = 12, 2 (1 + N(6,2)) = 42, 2 (1 + 20 + 105) = 252 (< 400)
     assert list(stairs.data[plots.trace_index(stairs, PLATEAUS)].x) == [2, 12, 42, 252, 400]
     levels = relu_sphere_residuals(6, [0, 1, 2, 4])
@@ -96,7 +73,7 @@ def test_widget_change_pairs_and_cache_reuse(explorer, monkeypatch):
     assert "i.i.d." in explorer.figures[1].layout.title.text
     w, _, _ = rf_staircase(6)
     assert list(_x(explorer.figures[1], PLATEAUS))[:3] == list(w[:3])
-    monkeypatch.setattr(dash_mod, "fit_nested", lambda *a, **k: pytest.fail("should come from the cache"))
+    monkeypatch.setattr(staircase_mod, "fit_nested", lambda *a, **k: pytest.fail("should come from the cache"))
     assert explorer.set(symmetric=True)                       # back to a cached setting
     assert explorer.set(pool=200)                             # shrinking the pool: a slice
     assert np.asarray(explorer.figures[1].data[0].x)[-1] == 200
