@@ -1,6 +1,6 @@
 """Figures on screen: how this environment draws them (:func:`figure_backend`, :func:`doctor`), the grid
-they sit in, and :class:`FigureSlot`, one figure kept up to date in place (a FigureWidget) or redrawn
-as a static plot in an ``Output`` (hosts without custom widgets; Voila)."""
+they sit in, and :class:`FigureSlot`, one figure kept up to date in place (a :class:`FigureView`, which
+sends only what changed) or redrawn as a static plot in an ``Output`` (hosts without custom widgets)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 from IPython.display import display
 
+from ._figure_view import FigureView
+
 __all__ = ["FIGURE_WIDTHS", "FigureSlot", "apply_patch", "doctor", "figure_backend", "figure_grid"]
 
 
@@ -20,19 +22,15 @@ def figure_backend() -> tuple[str, str]:
     """``("widget" | "static", reason)``: how dashboards will draw figures in this environment."""
     if os.environ.get("RFEXPLORE_STATIC"):
         return "static", "RFEXPLORE_STATIC is set"
-    if os.environ.get("VOILA_KERNEL_ID") or os.environ.get("VOILA_BASE_URL"):
-        # Voila creates every widget model at once when the page loads; anywidget (0.11) gives each
-        # model 2 s to evaluate its code (4 MB for a FigureWidget) and a model that misses it ignores
-        # all later updates, so its figure would freeze.
-        return "static", ("Voila: figures are redrawn as static plots (FigureWidgets can miss anywidget's "
-                          "start-up limit)")
     if "google.colab" in sys.modules:
-        return "static", "Colab does not load plotly's FigureWidget; figures are redrawn as static plots"
+        return "static", "Colab: figures are redrawn as static plots (its custom-widget support is not tested here)"
     try:
         importlib.import_module("anywidget")
     except ImportError:
-        return "static", "anywidget is not installed (plotly's FigureWidget needs it)"
-    return "widget", "plotly FigureWidget (live updates in place)"
+        return "static", "anywidget is not installed (the figure view needs it)"
+    # Voila included: the view's code is tiny and plotly.js arrives once per page through one loader
+    # model, so no figure can miss anywidget's 2 s start-up limit (plotly's FigureWidget could)
+    return "widget", "rfexplore's figure view (plotly.js once per page, only changes sent)"
 
 
 def doctor() -> None:
@@ -88,7 +86,8 @@ def apply_patch(fig, changes: dict, names: dict | None = None) -> None:
 
 
 class FigureSlot:
-    """One figure on screen: a FigureWidget updated in place, or a static figure redrawn in an Output.
+    """One figure on screen: a :class:`FigureView` updated with only what changed, or a static figure
+    redrawn in an Output. ``fig`` is the current ``go.Figure`` either way (for reading values back).
 
     ``draw=False`` (headless) keeps the figure as a plain ``go.Figure`` and never displays it.
     """
@@ -101,8 +100,9 @@ class FigureSlot:
             self.widget = widgets.Output(layout=widgets.Layout(min_height=f"{fig.layout.height or 380}px"))
             self.redraw()
         else:
-            self.fig = go.FigureWidget(fig)
-            self.widget = self.fig
+            self.fig = go.Figure(fig)
+            self.view = FigureView(self.fig)
+            self.widget = self.view
         self._index()
 
     def _index(self):
@@ -130,7 +130,9 @@ class FigureSlot:
         self.redraw()
 
     def redraw(self) -> None:
-        if self.static and self.draw:
+        if not self.static:
+            self.view.show(self.fig)
+        elif self.draw:
             with self.widget:
                 self.widget.clear_output(wait=True)
                 display(go.Figure(self.fig))

@@ -12,7 +12,7 @@ from harness import REPO, _wait_for_voila, check_outputs, run_in_lab, start_voil
 CELLS = [
     "import numpy as np, plotly.graph_objects as go\n"
     "from ipywidgets import VBox\n"
-    "from rfexplore.figure_view import FigureView\n"
+    "from rfexplore.dashboards._figure_view import FigureView\n"
     "lay = dict(width=400, height=300)\n"
     "views = [FigureView(go.Figure(go.Scatter(x=np.arange(5.), y=np.arange(5.) * k, name=f't{k}'), layout=lay))\n"
     "         for k in range(6)]\n"

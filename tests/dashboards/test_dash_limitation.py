@@ -3,11 +3,11 @@
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
 from rfexplore import plots
 from rfexplore.dashboards import limitation_dashboard
+from rfexplore.dashboards._figure_view import FigureView
 from rfexplore.experiments import LIMITATION_EPS, limitation_curves
 from rfexplore.fit import width_needed
 from rfexplore.gaussian import relu_hermite_residuals
@@ -46,7 +46,7 @@ def test_data_and_precompute_settings_are_exclusive(data):
 
 
 def test_first_picture_is_complete(dash, data):
-    assert len(dash.figures) == 4 and all(isinstance(f, go.FigureWidget) for f in dash.figures)
+    assert len(dash.figures) == 4 and all(isinstance(s.view, FigureView) for s in dash.slots.values())
     chosen = _trace(dash.figures[0], "chosen width")
     np.testing.assert_allclose(chosen.y, [data.errors[d][99] for d in DS])
     plateau = _trace(dash.figures[0], f"plateau after degree 1: {relu_hermite_residuals(1)[0]:.3f}")

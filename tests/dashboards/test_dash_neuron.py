@@ -8,6 +8,7 @@ import pytest
 
 from rfexplore import ReluTarget, fit_nested, plots, sample_features, train_neuron
 from rfexplore.dashboards import neuron_dashboard
+from rfexplore.dashboards._figure_view import FigureView
 from rfexplore.experiments import steps_to_reach
 
 THIS = "this run"
@@ -38,7 +39,7 @@ def explorer():
 
 def test_first_picture_is_complete(explorer):
     losses, traj = explorer.figures
-    assert isinstance(losses, go.FigureWidget)
+    assert type(losses) is go.Figure and all(isinstance(s.view, FigureView) for s in explorer.slots.values())
     ref = train_neuron(100, steps=60, lr=0.5, seed=0)
     np.testing.assert_array_equal(_custom(losses, THIS), ref.losses)
     np.testing.assert_array_equal(_y(losses, THIS), np.maximum(ref.losses, 1e-16))   # zeros drawn at 1e-16

@@ -6,6 +6,7 @@ import pytest
 
 from rfexplore import plots
 from rfexplore.dashboards import staircase_dashboard
+from rfexplore.dashboards._figure_view import FigureView
 from rfexplore.experiments import Cache
 from rfexplore.experiments import staircase as staircase_mod
 from rfexplore.gaussian import relu_hermite_coefficients, relu_sphere_residuals, rf_staircase
@@ -36,7 +37,7 @@ def explorer():
 
 def test_first_picture_is_complete(explorer):
     energy, stairs = explorer.figures
-    assert isinstance(stairs, go.FigureWidget)
+    assert type(stairs) is go.Figure and all(isinstance(s.view, FigureView) for s in explorer.slots.values())
     herm = _y(energy, "Hermite (d → ∞)")
     a2 = 2 * relu_hermite_coefficients(12) ** 2
     np.testing.assert_allclose(herm[[0, 1, 2, 4]], a2[[0, 1, 2, 4]], rtol=1e-12)

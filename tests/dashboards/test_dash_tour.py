@@ -10,6 +10,7 @@ import pytest
 
 from rfexplore import plots
 from rfexplore.dashboards import Control, Explorer, Spec, State, TourConfig, TourDashboard, doctor, figure_backend, tour
+from rfexplore.dashboards._figure_view import FigureView
 from rfexplore.gaussian import relu_hermite_residuals, rf_staircase
 
 POOL = 768
@@ -26,7 +27,7 @@ def _trace(slot, name):
 
 def test_first_picture_is_complete_before_display(dash):
     c = dash.config
-    assert isinstance(dash.slots['width'].fig, go.FigureWidget)
+    assert isinstance(dash.slots['width'].view, FigureView)
     curve = _trace(dash.slots['width'], "RF error (exact, best output weights)")
     assert len(curve.x) == POOL
     assert list(_trace(dash.slots['width'], "current width").x) == [c.width]
@@ -200,7 +201,7 @@ def test_static_fallback_redraws_in_output(monkeypatch):
     assert figure_backend()[0] == "static"
     d = TourDashboard(TourConfig(width=60), pool_size=128)
     assert d.static and isinstance(d.slots['width'].widget, widgets.Output)
-    assert not isinstance(d.slots['width'].fig, go.FigureWidget)
+    assert not hasattr(d.slots['width'], 'view')
     d.set_config(width=100)
     assert list(_trace(d.slots['width'], "current width").x) == [100]
     d.run()
@@ -225,16 +226,13 @@ def test_headless_dashboard_computes_without_drawing(monkeypatch):
     assert len(shown) >= 4
 
 
-def test_voila_kernels_get_static_figures(monkeypatch):
-    # Voila passes its kernel id and base URL in the kernel's environment; there FigureWidgets can miss
-    # anywidget's start-up limit and freeze, so figures are redrawn statically
+def test_voila_kernels_get_the_figure_view_too(monkeypatch):
+    # the figure view's code is tiny and plotly.js comes once per page, so Voila needs no static fallback
     for var in ("RFEXPLORE_STATIC", "VOILA_KERNEL_ID", "VOILA_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
-    assert figure_backend()[0] == "widget"
     monkeypatch.setenv("VOILA_BASE_URL", "/")
-    backend, reason = figure_backend()
-    assert backend == "static" and "Voila" in reason
-    assert TourDashboard(TourConfig(width=60), pool_size=64).static
+    assert figure_backend()[0] == "widget"
+    assert not TourDashboard(TourConfig(width=60), pool_size=64).static
 
 
 def test_doctor_reports_versions_and_backend(capsys):

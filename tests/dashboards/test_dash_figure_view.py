@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rfexplore.figure_view import FigureView, figure_json, loader
+from rfexplore.dashboards._figure_view import FigureView, figure_json, loader
 
 
 def _fig(n=100, k=3, marker=10, title="t"):
