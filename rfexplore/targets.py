@@ -290,7 +290,8 @@ def check_target(target):
     if callable(target):
         return CallableTarget(target, getattr(target, "__name__", "custom target"))
     raise TypeError(
-        "target must be None, a ReluTarget/HermiteTarget/PeriodicTarget/TriangleWaveTarget/CallableTarget or a callable, "
+        "target must be None, a ReluTarget/HermiteTarget/PeriodicTarget/TriangleWaveTarget/CallableTarget or a "
+        "callable, "
         f"got {type(target).__name__}"
     )
 
