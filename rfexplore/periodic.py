@@ -163,7 +163,8 @@ def relu_decomposition(target: TriangleWaveTarget, T: float, *, form: str = "two
     T = validation.positive("T", T)
     validation.choice("form", form, FORMS)
     p = target.period
-    jump = lambda b: np.where(np.isclose(np.mod(b - p / 4, p), 0.0, atol=1e-9 * p), -2.0, 2.0)   # noqa: E731
+    # kink k sits at p/4 + k p/2; the slope falls from +1 to -1 at even k, rises at odd k
+    jump = lambda b: np.where(np.rint((b - p / 4) / (p / 2)) % 2 == 0, -2.0, 2.0)   # noqa: E731
     if form == "one-sided":
         b = target.kinks(-T, T)
         a = jump(b)
@@ -241,7 +242,7 @@ def correlation_bound(target, W) -> np.ndarray:
       sin(2 pi k z / p)`` with ``c_k = (-1)^((k-1)/2) 2 p / (pi^2 k^2)``, so
       ``|corr| <= sum_{k odd} |c_k| exp(-2 pi^2 k^2 |w*|^2 sin^2(theta) / p^2)
       sqrt((1 - exp(-2 beta_k^2 cos^2(theta))) / 2) / sqrt(E[y^2])``, ``beta_k = 2 pi k |w*| / p``;
-      summed to ``k = 20001`` plus a bound on the rest. Its leading term is
+      summed to ``k = 20001`` plus a bound on the rest (damped like its first term). Its leading term is
       ``(2 p / pi^2) exp(-2 pi^2 |w*|^2 sin^2(theta) / p^2) / sqrt(2 E[y^2])``, about
       ``0.99 exp(-2 pi^2 |w*|^2 sin^2(theta) / p^2)`` once ``|w*| >~ p``: frequency ``1/p``.
     * :class:`~rfexplore.targets.PeriodicTarget` ``cos(t z + phase)``, ``t = 2 pi f |w*|``:
@@ -267,7 +268,9 @@ def correlation_bound(target, W) -> np.ndarray:
     # E[sin^2(beta cos(theta) u)] = (1 - exp(-2 beta^2 cos^2(theta))) / 2
     share = np.sqrt(0.5 * -np.expm1(-2.0 * beta2 * cos[None, :] ** 2))
     series = np.sum(c * np.exp(-0.5 * beta2 * sin2[None, :]) * share, axis=0)
-    rest = 2.0 * p / math.pi ** 2 / (2.0 * _HARMONICS) / math.sqrt(2.0)   # sum_{k > K odd} |c_k| / sqrt(2)
+    # the harmonics k > K: sum |c_k| <= (2p/pi^2) / (2K), each damped at least as much as k = K + 2
+    damp = np.exp(-0.5 * (2.0 * math.pi * (_HARMONICS + 2) * R / p) ** 2 * sin2)
+    rest = 2.0 * p / math.pi ** 2 / (2.0 * _HARMONICS) / math.sqrt(2.0) * damp
     return (series + rest) / math.sqrt(y2)
 
 
