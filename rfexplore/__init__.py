@@ -3,6 +3,7 @@
 The public API used by the notebooks, the dashboards and outside checks.
 """
 
+from .biased_neuron import BiasedNeuronResult, train_biased_neuron
 from .features import FeaturePool, sample_features
 from .fit import (
     CurveResult,
@@ -23,7 +24,6 @@ from .gaussian import (
     relu_kernel,
     relu_kernel_series,
 )
-from .biased_neuron import BiasedNeuronResult, train_biased_neuron
 from .periodic import (
     ChainResult,
     CorrelationDecay,

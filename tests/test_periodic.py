@@ -58,7 +58,8 @@ def test_tail_matches_quadrature(form, p, R, T):
     total = 0.0
     for lo, hi in ((T, 30 * R), (-30 * R, -T)):
         edges = np.concatenate([[lo], t.kinks(lo, hi), [hi]])
-        total += sum(integrate.quad(integrand, a, b, epsabs=1e-20, epsrel=1e-12, limit=200)[0] for a, b in zip(edges[:-1], edges[1:]))
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            total += integrate.quad(integrand, a, b, epsabs=1e-20, epsrel=1e-12, limit=200)[0]
     assert dec.tail_mse == pytest.approx(total, rel=1e-10)
 
 

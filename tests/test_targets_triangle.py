@@ -101,7 +101,7 @@ def test_cross_moments_match_mpmath(p, R, cases):
     W = np.array([c[0] for c in cases])
     b = np.array([c[1] for c in cases])
     got = t.cross_moments(W, b)
-    exact = np.array([float(mp_cross_moment(t, w, bb)) for w, bb in zip(W, b)])
+    exact = np.array([float(mp_cross_moment(t, w, bb)) for w, bb in zip(W, b, strict=True)])
     scale = (np.linalg.norm(W, axis=1) + np.abs(b)) * p
     # the stated accuracy: absolute error below 1e-14 (|w| + |b|) p
     assert np.all(np.abs(got - exact) <= 1e-14 * scale + 1e-300)
