@@ -69,7 +69,8 @@ def kernel_partials(W, b, V, c):
     and ``gamma = E[1{<w,x>+b>0} relu(<v,x>+c)] = |v| (c' beta + E[Y; X > -a, Y > -c'])``, with
     ``a = b/|w|``, ``c' = c/|v|``, ``rho`` the cosine of the angle and ``(X, Y)`` the standard bivariate
     normal pair of correlation ``rho``. (Anti-)parallel pairs use the one-dimensional limits; a zero
-    ``w_i`` (the constant ``relu(b_i)``) gets ``alpha = 0``, ``beta = 1{b > 0} P(<v,x> + c > 0)``.
+    ``w_i`` (the constant ``relu(b_i)``) gets ``alpha = 0``, ``beta = 1{b > 0} P(<v,x> + c > 0)``; a zero
+    ``v_j`` (the constant ``relu(c_j)``) gets ``alpha = relu(c) phi(a)/|w|``, ``gamma = relu(c) Phi(a)``.
     """
     W, V = np.asarray(W, float), np.asarray(V, float)
     b, c = np.asarray(b, float), np.asarray(c, float)
@@ -104,6 +105,12 @@ def kernel_partials(W, b, V, c):
     on = np.broadcast_to((b > 0)[:, None].astype(float), rho.shape)
     p_v = np.where(nv > 0, _Phi(cp), (c > 0)[None, :].astype(float))
     m_v = np.where(nv > 0, _relu_mean(np.broadcast_to(c[None, :], rho.shape), NV), np.maximum(c, 0.0)[None, :])
+    # a zero v: the other factor is the constant relu(c), so dK/dw = relu(c) E[x 1{<w,x>+b>0}]
+    zero_v = np.broadcast_to((nv == 0)[None, :], rho.shape)
+    const = np.broadcast_to(np.maximum(c, 0.0)[None, :], rho.shape)
+    alpha = np.where(zero_v, _phi(a) / NW * const, alpha)
+    beta = np.where(zero_v, 0.0, beta)
+    gamma = np.where(zero_v, _Phi(a) * const, gamma)
     alpha = np.where(zero, 0.0, alpha)
     beta = np.where(zero, on * p_v, beta)
     gamma = np.where(zero, on * m_v, gamma)
@@ -293,26 +300,29 @@ def train_biased_neuron(d: int, *, target: ReluTarget, steps: int, lr: float, se
     hist = {k: np.full(steps + 1, np.nan) for k in names}
     unit = ws / np.linalg.norm(ws)
     stopped_by, message, done = None, "", 0
-    for t in range(steps + 1):
-        loss, gw, gb = biased_neuron_loss_and_grad(w, b, ws, bs)
-        nw = float(np.linalg.norm(w))
-        along = float(w @ unit)
-        hist["loss"][t] = loss / kss
-        hist["bias"][t] = b
-        hist["norm"][t] = nw
-        hist["angle"][t] = math.atan2(float(np.linalg.norm(w - along * unit)), along)
-        hist["grad"][t] = math.sqrt(float(gw @ gw) + gb * gb)
-        hist["active"][t] = float(special.ndtr(b / nw))                  # P(<w,x> + b > 0)
-        done = t
-        if not math.isfinite(hist["loss"][t]):
-            stopped_by, message = "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
-            break
-        if t == steps:
-            break
-        w, b = w - lr * gw, b - lr * gb                                  # one gradient step on (w, b)
-        if not np.any(w):
-            stopped_by, message = "collapsed", f"w reached exactly 0 at step {t + 1}, where F has no gradient: stopped"
-            break
+    with np.errstate(over="ignore", invalid="ignore"):        # a diverging run is reported, not warned about
+        for t in range(steps + 1):
+            loss, gw, gb = biased_neuron_loss_and_grad(w, b, ws, bs)
+            nw = float(np.linalg.norm(w))
+            along = float(w @ unit)
+            hist["loss"][t] = loss / kss
+            hist["bias"][t] = b
+            hist["norm"][t] = nw
+            hist["angle"][t] = math.atan2(float(np.linalg.norm(w - along * unit)), along)
+            hist["grad"][t] = math.sqrt(float(gw @ gw) + gb * gb)
+            hist["active"][t] = float(special.ndtr(b / nw))                  # P(<w,x> + b > 0)
+            done = t
+            if not math.isfinite(hist["loss"][t]):
+                stopped_by, message = "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
+                break
+            if t == steps:
+                break
+            w_next = w - lr * gw                                             # one gradient step on (w, b)
+            if not np.any(w_next):
+                stopped_by = "collapsed"
+                message = f"w would reach exactly 0 at step {t + 1}, where F has no gradient: stopped at step {t}"
+                break
+            w, b = w_next, b - lr * gb
     cut = {k: v[: done + 1].copy() for k, v in hist.items()}
     return BiasedNeuronResult(
         d=d, losses=cut["loss"], biases=cut["bias"], norms=cut["norm"], angles=cut["angle"],
