@@ -448,5 +448,5 @@ def periodic_chain(pool: FeaturePool, target: TriangleWaveTarget, *, T: float, w
         coefficients=dec.coefficients, offsets=dec.offsets, signs=dec.signs, component_errors=errors,
         component_relative_errors=relative, total_coefficient=total, bound=bound,
         holds=bool(errors.max() >= bound), combined_error=combined, hardest=j, hardest_sign=s,
-        hardest_bias=-s * float(dec.offsets[j]), hardest_error=float(errors[j]),
+        hardest_bias=-s * float(dec.offsets[j]) + 0.0, hardest_error=float(errors[j]),
         hardest_relative_error=float(relative[j]), jitter=nested.jitter)
