@@ -218,7 +218,9 @@ def feature_correlations(target, W, b=None) -> np.ndarray:
 
     ``target`` is a :class:`~rfexplore.targets.TriangleWaveTarget` or
     :class:`~rfexplore.targets.PeriodicTarget`; ``W`` is ``(r, d)``, ``b`` is ``(r,)`` or ``None``.
-    A feature that is identically zero gets correlation 0. Returns shape ``(r,)``.
+    A feature that is identically zero gets correlation 0. Returns shape ``(r,)``. The cross-moments
+    are exact to about ``1e-17`` absolute, so correlations below about ``1e-15`` are rounding noise
+    (they are that small once ``|w*| sin(angle) / p`` exceeds about 1.3).
     """
     target = _check_periodic(target)
     W = validation.as_matrix("W", W)
@@ -242,7 +244,8 @@ def correlation_bound(target, W) -> np.ndarray:
       sin(2 pi k z / p)`` with ``c_k = (-1)^((k-1)/2) 2 p / (pi^2 k^2)``, so
       ``|corr| <= sum_{k odd} |c_k| exp(-2 pi^2 k^2 |w*|^2 sin^2(theta) / p^2)
       sqrt((1 - exp(-2 beta_k^2 cos^2(theta))) / 2) / sqrt(E[y^2])``, ``beta_k = 2 pi k |w*| / p``;
-      summed to ``k = 20001`` plus a bound on the rest (damped like its first term). Its leading term is
+      summed until the terms fall below ``exp(-40)`` of the first (at most ``k = 20001``, for features
+      nearly parallel to ``w*``), plus a bound on the rest (damped like its first term). Its leading term is
       ``(2 p / pi^2) exp(-2 pi^2 |w*|^2 sin^2(theta) / p^2) / sqrt(2 E[y^2])``, about
       ``0.99 exp(-2 pi^2 |w*|^2 sin^2(theta) / p^2)`` once ``|w*| >~ p``: frequency ``1/p``.
     * :class:`~rfexplore.targets.PeriodicTarget` ``cos(t z + phase)``, ``t = 2 pi f |w*|``:
@@ -262,15 +265,19 @@ def correlation_bound(target, W) -> np.ndarray:
         share = 0.5 * (1.0 + math.cos(2 * ph) * np.exp(-2.0 * (t * cos) ** 2))
         return np.exp(-0.5 * t * t * sin2) * np.sqrt(share / y2)
     p, R = target.period, target.norm
-    k = np.arange(1, _HARMONICS + 1, 2, dtype=np.float64)[:, None]
+    # harmonics beyond exp(-beta_k^2 sin^2 / 2) < exp(-40) add below 1e-18 of the first: stop there
+    # (features nearly parallel to w* need many; at most _HARMONICS, with the rest bounded below)
+    s2 = float(sin2.min()) if sin2.size else 1.0
+    K = _HARMONICS if s2 <= 0 else min(_HARMONICS, 2 * int(math.sqrt(80.0 / s2) * p / (4 * math.pi * R)) + 3)
+    k = np.arange(1, K + 1, 2, dtype=np.float64)[:, None]
     c = 2.0 * p / (math.pi ** 2 * k * k)                               # |c_k|, odd harmonics of tri
     beta2 = (2.0 * math.pi * k * R / p) ** 2
     # E[sin^2(beta cos(theta) u)] = (1 - exp(-2 beta^2 cos^2(theta))) / 2
     share = np.sqrt(0.5 * -np.expm1(-2.0 * beta2 * cos[None, :] ** 2))
     series = np.sum(c * np.exp(-0.5 * beta2 * sin2[None, :]) * share, axis=0)
     # the harmonics k > K: sum |c_k| <= (2p/pi^2) / (2K), each damped at least as much as k = K + 2
-    damp = np.exp(-0.5 * (2.0 * math.pi * (_HARMONICS + 2) * R / p) ** 2 * sin2)
-    rest = 2.0 * p / math.pi ** 2 / (2.0 * _HARMONICS) / math.sqrt(2.0) * damp
+    damp = np.exp(-0.5 * (2.0 * math.pi * (K + 2) * R / p) ** 2 * sin2)
+    rest = 2.0 * p / math.pi ** 2 / (2.0 * K) / math.sqrt(2.0) * damp
     return (series + rest) / math.sqrt(y2)
 
 
