@@ -23,6 +23,7 @@ from scipy import special
 from .validation import as_matrix, as_vector, check_memory, nonneg_int
 
 __all__ = [
+    "pair_angles",
     "relu_kernel",
     "relu_kernel_torch",
     "relu_kernel_grad",
@@ -45,21 +46,51 @@ _TINY = 1e-300
 # --------------------------------------------------------------------------- ReLU kernel
 
 
+def pair_angles(W: torch.Tensor, V: torch.Tensor, *, precise: bool = False):
+    """The package's one angle routine: norms and angles between the rows of ``W`` ``(n, d)`` and ``V`` ``(m, d)``.
+
+    Returns ``(nw, nv, cos, sin, theta)``: ``|w_i|`` ``(n,)``, ``|v_j|`` ``(m,)`` and the ``(n, m)`` cosine,
+    sine and angle ``theta`` in ``[0, pi]`` (fresh tensors the caller may overwrite in place). A zero
+    vector has ``cos = 0``, ``sin = 1``, ``theta = pi/2`` (its kernel terms then vanish through ``|w| = 0``).
+
+    * Default (every Gram matrix): ``cos = <w/|w|, v/|v|>`` clipped to ``[-1, 1]``,
+      ``sin = sqrt((1 - cos)(1 + cos))`` (no cancellation: one factor is exact near each end),
+      ``theta = arccos(cos)``. Sine and angle are accurate functions of the same rounded cosine, so
+      the arc-cosine kernel ``sin + (pi - theta) cos`` and its gradient stay accurate to rounding even
+      where ``theta`` itself is only known to ``~1e-8`` (near 0 and pi, where ``cos`` carries the
+      rounding of the inner product).
+    * ``precise=True`` (a few vectors, e.g. a training readout of the angle): Kahan's
+      ``theta = 2 atan2(|a - b|, |a + b|)`` for unit ``a, b``, accurate to a few ``1e-16`` radians at every
+      angle (the default mode: ``~1e-8`` near 0 and pi),
+      with ``cos``/``sin`` taken from it; it holds ``(n, m, d)`` temporaries.
+    """
+    nw = W.norm(dim=1)
+    nv = V.norm(dim=1)
+    iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
+    iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
+    A, B = W * iw[:, None], V * iv[:, None]
+    if precise:
+        zero = (nw == 0)[:, None] | (nv == 0)[None, :]
+        diff = (A[:, None, :] - B[None, :, :]).norm(dim=2)
+        summ = (A[:, None, :] + B[None, :, :]).norm(dim=2)
+        theta = torch.where(zero, math.pi / 2, 2.0 * torch.atan2(diff, summ))     # Kahan
+        return nw, nv, torch.where(zero, 0.0, torch.cos(theta)), torch.where(zero, 1.0, torch.sin(theta)), theta
+    c = A @ B.T
+    c.clamp_(-1.0, 1.0)
+    s = torch.rsub(c, 1.0).mul_(c.add(1.0)).sqrt_()          # sin = sqrt((1 - cos)(1 + cos)), no cancellation
+    return nw, nv, c, s, torch.arccos(c)
+
+
 def _relu_kernel_parts(W, V):
-    """Shared pieces of the arc-cosine kernel: (kappa, pi - theta, S, |w|^2, |v|^2)."""
-    G = W @ V.T                                            # <w_i, v_j>
-    nw2 = (W * W).sum(1)
-    nv2 = (V * V).sum(1)
-    N2 = nw2[:, None] * nv2[None, :]                      # |w|^2 |v|^2
-    S = torch.sqrt(torch.clamp(N2 - G * G, min=0.0))      # |w||v| sin(theta), guarded
-    # theta = atan2(|w||v| sin, |w||v| cos), not arccos(cos): near theta = 0 or pi the rounding
-    # noise of S (~1e-8 |w||v|) then cancels between S and theta <w,v> instead of entering kappa
-    # and its gradient; a zero vector gets theta = pi/2.
-    theta = torch.where(N2 > 0, torch.atan2(S, G), math.pi / 2)
-    pi_minus_theta = math.pi - theta
+    """Shared pieces of the arc-cosine kernel: (kappa, pi - theta, S, |w|^2, |v|^2), ``S = |w||v| sin(theta)``."""
+    nw, nv, c, s, theta = pair_angles(W, V)
+    N = nw[:, None] * nv[None, :]
+    S = s.mul_(N)                                          # |w||v| sin(theta)
+    G = c.mul_(N)                                          # <w, v>
+    pi_minus_theta = theta.neg_().add_(math.pi)
     # Cho & Saul (2009): kappa = (|w||v| sin(theta) + (pi - theta) <w,v>) / (2 pi)
-    K = (S + pi_minus_theta * G) / _TWO_PI
-    return K, pi_minus_theta, S, nw2, nv2
+    K = torch.addcmul(S, pi_minus_theta, G).div_(_TWO_PI)
+    return K, pi_minus_theta, S, nw * nw, nv * nv
 
 
 class _ReluKernel(torch.autograd.Function):
@@ -87,22 +118,10 @@ class _ReluKernel(torch.autograd.Function):
         return gW, gV
 
 
-def _norms_cos_sin(W: torch.Tensor, V: torch.Tensor):
-    """``|w_i|``, ``|v_j|`` and the ``(n, m)`` cosines and sines of their angles (zero vectors: cos 0)."""
-    nw = W.norm(dim=1)
-    nv = V.norm(dim=1)
-    iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
-    iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
-    c = (W * iw[:, None]) @ (V * iv[:, None]).T
-    c.clamp_(-1.0, 1.0)
-    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()
-    return nw, nv, c, s
-
-
 def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
-    nw, nv, c, s = _norms_cos_sin(W, V)
-    K = torch.arccos(c).neg_().add_(math.pi).mul_(c).add_(s)      # sin + (pi - theta) cos
+    nw, nv, c, s, theta = pair_angles(W, V)
+    K = theta.neg_().add_(math.pi).mul_(c).add_(s)                 # sin + (pi - theta) cos
     # Cho & Saul (2009): kappa = |w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)
     return K.mul_((nw / _TWO_PI)[:, None]).mul_(nv[None, :])
 
@@ -111,8 +130,8 @@ def abs_kernel_torch(V: torch.Tensor) -> torch.Tensor:
     """``E|<v_i, x>||<v_j, x>| = (2/pi)|v_i||v_j| (sin(theta) + cos(theta) arcsin(cos(theta)))``,
     ``x ~ N(0, I)``: twice the sum of the ReLU kernels of ``(v_i, v_j)`` and ``(v_i, -v_j)``, the even
     part of a sign-symmetric pair. No autograd; the diagonal is exactly ``|v_i|^2``."""
-    n, _, c, s = _norms_cos_sin(V, V)
-    E = torch.asin(c).mul_(c).add_(s)
+    n, _, c, s, theta = pair_angles(V, V)
+    E = theta.neg_().add_(math.pi / 2).mul_(c).add_(s)            # arcsin(cos) = pi/2 - theta
     E.mul_((n * (2.0 / math.pi))[:, None]).mul_(n[None, :])
     E.diagonal().copy_(n * n)
     return E
