@@ -21,15 +21,47 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
-from . import validation
+from . import tails, validation
 from .gaussian import (
     biased_relu_hermite_coefficients,
     biased_relu_kernel,
     hermite_functions,
 )
-from .validation import as_matrix, as_vector
+from .validation import as_matrix, as_vector, check_memory
 
-__all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target", "TriangleWaveTarget"]
+__all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target", "MOMENT_RANGE",
+           "TriangleWaveTarget"]
+
+# Second moments E[y^2] outside this range are refused: relative errors 1 - explained / E[y^2] need E[y^2],
+# the explained energy (sums of squares of (r,) vectors ~ sqrt(E[y^2])) and their ratio in float64.
+MOMENT_RANGE = (1e-300, 1e300)
+
+
+def _second_moment(log_m: float, target: str) -> float:
+    """``exp(log_m)``, or a ``ValueError`` when ``E[y^2] = exp(log_m)`` is outside :data:`MOMENT_RANGE`."""
+    lo, hi = MOMENT_RANGE
+    if not math.log(lo) <= log_m <= math.log(hi):             # also NaN
+        shown = "0" if log_m == -math.inf else f"10^{log_m / math.log(10.0):.1f}"
+        raise ValueError(
+            f"{target} has E[y^2] = {shown}, outside the range [{lo:g}, {hi:g}] in which relative errors "
+            "can be computed in float64; relative errors do not depend on the scale of the target, so "
+            "rescale it (e.g. multiply norm and bias, or the coefficients, by one common factor)")
+    return math.exp(log_m)
+
+
+def _log_relu_square(norm: float, bias: float) -> float:
+    """``log E[(norm Z + bias)_+^2]``: ``(norm^2 + bias^2) Phi(beta) + norm bias phi(beta)`` for ``beta = bias/norm
+    >= 0`` (positive terms), ``2 norm^2 J_2(-beta)`` below (:mod:`rfexplore.tails`, no cancellation)."""
+    with np.errstate(over="ignore", divide="ignore"):
+        beta = bias / norm
+    if beta >= 0:
+        ln, lb = math.log(norm), (math.log(bias) if bias > 0 else -math.inf)
+        first = np.logaddexp(2 * ln, 2 * lb) + float(special.log_ndtr(beta))
+        second = ln + lb - 0.5 * beta * beta - 0.5 * math.log(2 * math.pi) if math.isfinite(beta) else -math.inf
+        return float(np.logaddexp(first, second))
+    if not math.isfinite(beta):
+        return -math.inf
+    return 2.0 * math.log(norm) + math.log(2.0) + float(tails.log_partial_moments(-beta, 2)[2])
 
 
 def _finite(name, value, *, positive=False):
@@ -92,7 +124,11 @@ class ReluTarget:
         return np.asarray(self.w_star)
 
     def second_moment(self, d: int) -> float:
-        return float(biased_relu_kernel(self.weight(d)[None], [self.bias])[0, 0])
+        """``E[y^2] = E[(|w*| Z + bias)_+^2]``, to relative precision for any ``bias / |w*|``; refused
+        (``ValueError``) outside :data:`MOMENT_RANGE`."""
+        self.weight(d)
+        return _second_moment(_log_relu_square(self.norm, self.bias), f"ReluTarget(norm={self.norm:g}, "
+                              f"bias={self.bias:g})")
 
     def cross_moments(self, W, b=None) -> np.ndarray:
         W, b = _features(W, b)
@@ -149,8 +185,13 @@ class HermiteTarget:
         return max(len(a) for a in self.terms)
 
     def second_moment(self, d: int) -> float:
+        """``sum_t coef_t^2`` (orthonormal basis); refused (``ValueError``) outside :data:`MOMENT_RANGE`."""
         self._check_d(d)
-        return float(sum(c * c for c in self.terms.values()))   # orthonormal Hermite basis
+        big = max(abs(c) for c in self.terms.values())
+        if big == 0.0:
+            return _second_moment(-math.inf, "this Hermite target (all coefficients 0)")
+        total = math.fsum((c / big) ** 2 for c in self.terms.values())
+        return _second_moment(2.0 * math.log(big) + math.log(total), "this Hermite target")
 
     def _check_d(self, d):
         d = _check_d(d)
@@ -162,6 +203,9 @@ class HermiteTarget:
         #     = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j,  K = sum alpha_j
         W, b = _features(W, b)
         self._check_d(W.shape[1])
+        # coefficients and Hermite recurrence: three (degree + 1, r) float64 arrays
+        check_memory(3 * 8.0 * (self.degree + 1) * len(W), f"the cross-moments of a degree-{self.degree} "
+                     f"Hermite target with {len(W)} features", fix="use a lower degree or fewer features")
         U, norms, beta = _split(W, b)
 
         def series(beta):
@@ -219,10 +263,13 @@ class PeriodicTarget:
         return 2.0 * math.pi * self.frequency * self.norm
 
     def hermite_coefficients(self) -> np.ndarray:
+        """``p_k = E[y h_k(<e_1, x>)]``, k = 0..kmax, truncated where the tail is below 1e-13."""
         # E[exp(i t z) h_k(z)] = (i t)^k exp(-t^2/2)/sqrt(k!), so for cos(t z + phase):
         # p_k = cos(phase + k pi / 2) t^k exp(-t^2/2) / sqrt(k!)
         t = self.t
         kmax = int(math.ceil(t * t + 12.0 * t + 60.0))
+        check_memory(4 * 8.0 * (kmax + 1), f"the {kmax + 1} Hermite coefficients of frequency {self.frequency:g}",
+                     fix="use a lower frequency or norm")
         k = np.arange(kmax + 1)
         with np.errstate(divide="ignore"):
             logmag = k * math.log(t) - 0.5 * t * t - 0.5 * special.gammaln(k + 1)
@@ -231,19 +278,26 @@ class PeriodicTarget:
     def second_moment(self, d: int) -> float:
         _check_d(d)
         # E[cos^2(t z + phase)] = (1 + cos(2 phase) exp(-2 t^2)) / 2
-        return 0.5 * (1.0 + math.cos(2 * self.phase) * math.exp(-2.0 * self.t ** 2))
+        #                       = cos^2(phase) + cos(2 phase) expm1(-2 t^2) / 2   (no cancellation)
+        c2 = math.cos(2.0 * self.phase)
+        m = math.cos(self.phase) ** 2 + 0.5 * c2 * math.expm1(-2.0 * self.t ** 2)
+        return _second_moment(math.log(m) if m > 0 else -math.inf,
+                              f"PeriodicTarget(frequency={self.frequency:g}, phase={self.phase:g})")
 
     def cross_moments(self, W, b=None) -> np.ndarray:
+        """``E[relu(<w,x> + b) cos(t x_1 + phase)]
+        = |w| Re(e^{i phase} e^{-t^2 (1 - u_1^2)/2} E[(Z + beta)_+ e^{i tau Z}])`` with ``u = w/|w|``,
+        ``beta = b/|w|``, ``tau = t u_1`` (condition ``x_1`` on ``<u, x>``); the last factor is
+        ``e^{-tau^2/2} g(beta + i tau)``, ``g(z) = phi(z) + z Phi(z)``
+        (:func:`rfexplore.tails.relu_fourier_scaled`)."""
         W, b = _features(W, b)
         U, norms, beta = _split(W, b)
-        p = self.hermite_coefficients()
-
-        def series(beta):
-            c = biased_relu_hermite_coefficients(len(p) - 1, beta)       # (K+1, r)
-            powers = U[None, :, 0] ** np.arange(len(p))[:, None]
-            return np.einsum("k,kr,kr->r", p, c, powers)
-
-        return _single_index_moments(W, b, norms, beta, series, p[0])
+        perp2 = (U[:, 1:] ** 2).sum(1) if U.shape[1] > 1 else np.zeros(len(U))     # 1 - u_1^2, exactly
+        t = self.t
+        F = tails.relu_fourier_scaled(beta, t * U[:, 0], -0.5 * t * t * perp2)
+        out = norms * np.real(np.exp(1j * self.phase) * F)
+        mean_y = math.cos(self.phase) * math.exp(-0.5 * t * t)                          # E[y]
+        return np.where(norms == 0, np.maximum(b, 0.0) * mean_y, out)
 
     def __call__(self, X) -> np.ndarray:
         X = as_matrix("X", X)
