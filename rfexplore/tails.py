@@ -37,7 +37,7 @@ _CUT = 45.0              # quadrature windows hold the integrand down to e^-45 o
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(48)
 _GL_LOGW = np.log(_GL_W)[:, None]
 _GL_1PX, _GL_1MX = (1.0 + _GL_X)[:, None], (1.0 - _GL_X)[:, None]
-_CHUNK = 20000           # entries per quadrature block: (48, 20000) float64 temporaries, ~8 MB each
+CHUNK = 4096            # entries per quadrature block: ~13 (48, 4096) float64 temporaries, ~20 MB
 
 
 def mills(t, nmax: int) -> np.ndarray:
@@ -205,8 +205,8 @@ def log_relu_product_moment(a, c, rho) -> np.ndarray:
     swap = c > a                                                          # condition on the lower offset
     a, c = np.where(swap, c, a), np.where(swap, a, c)
     out = np.empty(a.shape)
-    for i in range(0, a.size, _CHUNK):
-        sl = slice(i, i + _CHUNK)
+    for i in range(0, a.size, CHUNK):
+        sl = slice(i, i + CHUNK)
         aa, tt, rr = a[sl], -c[sl], rho[sl]
         s = np.sqrt((1.0 - rr) * (1.0 + rr))
         lin = _log_lin_part(aa, tt, rr)
