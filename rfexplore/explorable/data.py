@@ -30,6 +30,7 @@ from ..fit import fit_nested
 from ..gaussian import rf_staircase
 from ..targets import ReluTarget
 from ..train import train_neuron, train_rf
+from .config import check_config
 from .sizes import weight_sizes
 
 __all__ = ["ExplorableData", "ExplorableGrid", "FULL_GRID", "SMALL_GRID", "explorable_data"]
@@ -96,7 +97,6 @@ class ExplorableGrid:
         if min(self.train_widths) != 1 or min(self.budget_widths) != 1:
             raise ValueError("train_widths and budget_widths must start at width 1 (every width then has a "
                              f"computed width at or below it), got {self.train_widths}, {self.budget_widths}")
-        from .config import check_config           # the page's own rules for a configuration
         problems = check_config(dict(self.default), self)
         if problems:
             raise ValueError("default is not a configuration of this grid: " + "; ".join(problems))

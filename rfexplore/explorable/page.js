@@ -212,8 +212,8 @@
     setTrace(fig, "neuron", {x: range(t + 1, 0), y: floor(ne), customdata: ne});
     setTrace(fig, "best", {x: [0, g.steps], y: [n.rf_best, n.rf_best]});
     fig.layout.xaxis.range = [0, g.steps];
-    fig.layout.title.text = specs.training_title + (n.train_width === c.r ? "" :
-      "<br><sup>random features at width " + n.train_width + ", the nearest computed width at or below " + c.r + "</sup>");
+    // between computed training widths the curve is the nearest computed width's: its legend says which
+    fig.data[fig.roles.rf].name = specs.rf_name + (n.train_width === c.r ? "" : ", at r = " + n.train_width);
     const tr = specs.trajectory;
     setTrace(tr, "distance", {x: range(t + 1, 0), y: Array.from(n.distances.slice(0, t + 1))});
     setTrace(tr, "angle", {x: range(t + 1, 0), y: Array.from(n.angles.slice(0, t + 1), a => a * 180 / Math.PI)});

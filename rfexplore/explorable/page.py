@@ -28,6 +28,7 @@ __all__ = ["MAX_PAGE_BYTES", "ExplorableBuild", "build_explorable", "render_expl
 
 MAX_PAGE_BYTES = 15 * 1024 * 1024
 _SIZE_SLOT = "@" * 12                   # replaced by the size, padded to the same length
+_RF_NAME = "random features (output layer trained)"   # plots.plot_training's name for the RF curve
 
 
 def _b64(a) -> str:
@@ -101,7 +102,7 @@ def _figures(data: ExplorableData) -> dict:
     traj = plots.plot_trajectory(steps, neuron.distances, neuron.angles)
     traj.update_xaxes(range=[0, g.steps])
     return {
-        "training": _spec(train, {"rf": "random features (output layer trained)",
+        "training": _spec(train, {"rf": _RF_NAME,
                                   "neuron": "single neuron (gradient descent)",
                                   "best": "best possible with these features"}),
         "width": _spec(width, {"curve": "RF error (exact, best output weights)",
@@ -110,7 +111,7 @@ def _figures(data: ExplorableData) -> dict:
         "magnitude": _spec(mag, {"curve": "best fit r·max|uᵢ|", "budget": "magnitude budget M",
                                  "current": "current width"}),
         "trajectory": _spec(traj, {"distance": "distance |w − w*|", "angle": "angle to w* (degrees)"}),
-        "training_title": train.layout.title.text,
+        "rf_name": _RF_NAME,
     }
 
 
