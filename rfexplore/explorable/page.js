@@ -176,21 +176,49 @@
   const $ = id => document.getElementById(id);
   let state = Object.assign({}, g.defaults), timer = null, hashTimer = null, lastHash = null;
 
-  function floor(y) { return Array.from(y, v => (v > 1e-16 ? v : 1e-16)); }   // plots._floor
   function range(n, start) { return Array.from({length: n}, (_, i) => i + start); }
   const allWidths = range(g.pool_size, 1);
+
+  // Plain arrays for plotly, made once per stored array and prefix: Plotly.react redraws a trace only when
+  // its arrays are new objects, so an unchanged curve costs nothing when another control moves.
+  const derived = new WeakMap();
+  function view(arr, t, how) {           // arr[0..t] as "raw", "floor" (plots._floor: log axes) or "deg"
+    let m = derived.get(arr);
+    if (m === undefined) { m = new Map(); derived.set(arr, m); }
+    const key = how + ":" + t;
+    let v = m.get(key);
+    if (v === undefined) {
+      v = Array.from(arr.subarray(0, t + 1));
+      if (how === "floor") v = v.map(y => (y > 1e-16 ? y : 1e-16));
+      if (how === "deg") v = v.map(a => a * 180 / Math.PI);
+      m.set(key, v);
+    }
+    return v;
+  }
+  const stepsUpTo = new Map();
+  function steps(t) {
+    if (!stepsUpTo.has(t)) stepsUpTo.set(t, range(t + 1, 0));
+    return stepsUpTo.get(t);
+  }
+  const stairs = new WeakMap();
+  function stairXY(stair) {              // plots._staircase_xy: the predicted levels up to the pool size
+    if (!stairs.has(stair)) {
+      const R = g.pool_size, sw = stair.widths, sl = stair.levels;
+      const keep = sw.map((w, j) => j).filter(j => sw[j] <= R);
+      stairs.set(stair, keep.length ? {x: keep.map(j => sw[j]).concat([R]),
+                                       y: keep.map(j => sl[j]).concat([sl[keep[keep.length - 1]]])} : {x: [], y: []});
+    }
+    return stairs.get(stair);
+  }
 
   function joinWidths(ws) { return ws.length > 8 ? ws.slice(0, 3).join(", ") + ", …, " + ws[ws.length - 1] : ws.join(", "); }
 
   function setTrace(fig, role, props) { Object.assign(fig.data[fig.roles[role]], props); }
 
   function drawWidth(n, c) {
-    const fig = specs.width, R = g.pool_size, sw = n.staircase.widths, sl = n.staircase.levels;
-    setTrace(fig, "curve", {x: allWidths, y: floor(n.errors), customdata: Array.from(n.errors)});
-    const keep = sw.map((w, j) => j).filter(j => sw[j] <= R);          // plots._staircase_xy
-    setTrace(fig, "staircase", keep.length ? {x: keep.map(j => sw[j]).concat([R]),
-                                              y: keep.map(j => sl[j]).concat([sl[keep[keep.length - 1]]])}
-                                           : {x: [], y: []});
+    const fig = specs.width, R = n.errors.length - 1;
+    setTrace(fig, "curve", {x: allWidths, y: view(n.errors, R, "floor"), customdata: view(n.errors, R, "raw")});
+    setTrace(fig, "staircase", stairXY(n.staircase));
     setTrace(fig, "current", {x: [c.r], y: [n.rf_error]});
     const b = n.rf_error_with_budget;
     setTrace(fig, "budget", b === null ? {x: [], y: []} : {x: [c.r], y: [b]});
@@ -199,7 +227,7 @@
 
   function drawMagnitude(n, c) {
     const fig = specs.magnitude;
-    setTrace(fig, "curve", {x: allWidths, y: floor(n.magnitudes)});
+    setTrace(fig, "curve", {x: allWidths, y: view(n.magnitudes, n.magnitudes.length - 1, "floor")});
     setTrace(fig, "budget", c.M === null ? {x: [], y: []} : {x: [1, g.pool_size], y: [c.M, c.M]});
     setTrace(fig, "current", {x: [c.r], y: [n.magnitude]});
   }
@@ -207,16 +235,19 @@
   function drawTraining(n, c) {
     const fig = specs.training, t = c.step;
     // at step 0 both models are at their start (RF from u = 0, error exactly 1), as in the tour
-    const rf = Array.from(n.rf_losses.slice(0, t + 1)), ne = Array.from(n.neuron_losses.slice(0, t + 1));
-    setTrace(fig, "rf", {x: range(t + 1, 0), y: floor(rf), customdata: rf});
-    setTrace(fig, "neuron", {x: range(t + 1, 0), y: floor(ne), customdata: ne});
+    setTrace(fig, "rf", {x: steps(t), y: view(n.rf_losses, t, "floor"), customdata: view(n.rf_losses, t, "raw")});
+    setTrace(fig, "neuron", {x: steps(t), y: view(n.neuron_losses, t, "floor"),
+                             customdata: view(n.neuron_losses, t, "raw")});
     setTrace(fig, "best", {x: [0, g.steps], y: [n.rf_best, n.rf_best]});
     fig.layout.xaxis.range = [0, g.steps];
     // between computed training widths the curve is the nearest computed width's: its legend says which
     fig.data[fig.roles.rf].name = specs.rf_name + (n.train_width === c.r ? "" : ", at r = " + n.train_width);
-    const tr = specs.trajectory;
-    setTrace(tr, "distance", {x: range(t + 1, 0), y: Array.from(n.distances.slice(0, t + 1))});
-    setTrace(tr, "angle", {x: range(t + 1, 0), y: Array.from(n.angles.slice(0, t + 1), a => a * 180 / Math.PI)});
+  }
+
+  function drawTrajectory(n, c) {
+    const tr = specs.trajectory, t = c.step;
+    setTrace(tr, "distance", {x: steps(t), y: view(n.distances, t, "raw")});
+    setTrace(tr, "angle", {x: steps(t), y: view(n.angles, t, "deg")});
     tr.layout.xaxis.range = [0, g.steps];
   }
 
@@ -251,11 +282,23 @@
     $("readout").innerHTML = "<table>" + rows.join("") + "</table>";
   }
 
+  const drawn = {};                      // what each figure shows now: redraw only what changed
   function render() {
     const c = state, n = numbers(data, c);
-    drawWidth(n, c); drawMagnitude(n, c); drawTraining(n, c); drawReadout(n, c);
-    for (const name of ["training", "width", "magnitude", "trajectory"])
+    const keys = {
+      width: [c.d, c.pairs, c.seed, c.r, c.M].join("|"),
+      magnitude: [c.d, c.pairs, c.seed, c.r, c.M].join("|"),
+      training: [c.d, c.pairs, c.seed, c.M, n.train_width, c.r === n.train_width, c.lr, c.step].join("|"),
+      trajectory: [c.d, c.seed, c.lr, c.step].join("|"),
+    };
+    const draw = {width: drawWidth, magnitude: drawMagnitude, training: drawTraining, trajectory: drawTrajectory};
+    for (const name of ["training", "width", "magnitude", "trajectory"]) {
+      if (drawn[name] === keys[name]) continue;
+      draw[name](n, c);
       Plotly.react("fig-" + name, specs[name].data, specs[name].layout, {responsive: true});
+      drawn[name] = keys[name];
+    }
+    drawReadout(n, c);
     syncControls();
     $("link").value = location.href.split("#")[0] + "#" + toHash(c, g);
   }
