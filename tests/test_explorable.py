@@ -130,7 +130,10 @@ def test_page_is_self_contained_and_says_what_it_computed(small_page):
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", html), "the page must load nothing"
     script = PAGE_JS.read_text()
     assert not re.search(r"\b(fetch|XMLHttpRequest|import\s*\()", script)
-    assert "Plotly.newPlot" in html or "Plotly.react" in html
+    from plotly.offline import get_plotlyjs
+
+    assert script in html and get_plotlyjs() in html                 # both scripts inlined
+    assert not re.search(r"@@[A-Z]+@@", html.replace(get_plotlyjs(), "")), "a template slot was left unfilled"
     assert SMALL_GRID.describe() in html
     size = len(html.encode("utf-8"))
     assert f"this page: {size / 1e6:.1f} MB" in html
