@@ -313,8 +313,7 @@ def correlation_decay(ds, *, width: int, period: float = 1.0, norm_scale: float 
     ds = np.atleast_1d(np.asarray(ds))
     if ds.size == 0:
         raise ValueError("ds must contain at least one dimension, got an empty list")
-    dims = [validation.positive_int("d", int(d)) if isinstance(d, (int, np.integer)) else
-            validation.positive_int("d", d) for d in ds.tolist()]
+    dims = [validation.positive_int("d", d) for d in ds.tolist()]
     width = validation.positive_int("width", width)
     period = validation.positive("period", period)
     norm_scale = validation.positive("norm_scale", norm_scale)

@@ -147,6 +147,10 @@ def test_correlation_maximum_shrinks_with_d_when_the_norm_grows_like_sqrt_d():
     assert np.all(np.diff(res.max_correlation) < 0) and np.all(res.max_correlation <= res.max_bound)
     # the bound at a typical angle (sin^2 = 1 - 1/d) falls like exp(-2 pi^2 0.04 (d - 1))
     assert res.max_correlation[-1] < 1e-4 < res.max_correlation[0]
+    with pytest.raises(TypeError, match="d must be"):
+        correlation_decay([4.5], width=10)
+    with pytest.raises(ValueError, match="width must be"):
+        correlation_decay([4], width=0)
 
 
 # --------------------------------------------------------------------------- the chain
