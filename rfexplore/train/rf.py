@@ -19,7 +19,7 @@ from ..fit import NestedFit, check_magnitude, fit_nested
 from ..targets import check_target
 from ..validation import check_memory
 from ._common import _check_lr, _check_steps
-from ._run import RunRecord, _drive, _History, _history_bytes, _reads_run
+from ._run import _SLACK, RunRecord, _drive, _History, _history_bytes, _reads_run
 
 __all__ = ["RFTrainResult", "train_rf"]
 
@@ -54,20 +54,19 @@ class RFTrainResult:
 
 
 def _peak_bytes(width, steps, method, pool_width=None, biased=False) -> float:
-    """Peak memory of :func:`train_rf` at ``width`` (measured against a real peak in the tests).
+    """Peak memory of :func:`train_rf` at ``width`` (the tests measure real peaks against it).
 
-    ``pool_width``: the pool to factor first (``None``: a :class:`~rfexplore.fit.NestedFit` is given).
+    ``pool_width``: the pool to factor first (``None``: a :class:`~rfexplore.fit.NestedFit` is given, whose
+    Gram matrix may still have to be computed). In units of one ``(R, R)`` float64 array: computing a
+    Gram matrix peaks near 6 (20 with biases); then the Gram matrix and its factor are kept (2) while the
+    eigensolver needs 3 (``"closed"``) or a box-constrained fit 1 (``"iterate"``).
     """
     r = width
-    # factoring the pool: its Gram matrix and transients (as rfexplore.fit checks), the factor kept
-    fit = 0.0 if pool_width is None else 8.0 * ((14 if biased else 6) + 2) * pool_width ** 2
-    if method == "closed":
-        # K, its eigenvectors and the eigensolver's workspace; a block of the curve, six (chunk, r) arrays
-        run = 8.0 * 4 * r * r + 8.0 * 6 * min(_CHUNK, steps * r + r)
-    else:
-        # K and a box-constrained fit at this width (its active-set solves), a few (r,) vectors
-        run = 8.0 * 4 * r * r + 8.0 * 16 * r
-    return fit + run + _history_bytes(steps, 2)
+    gram = 8.0 * (20 if biased else 6) * (r if pool_width is None else pool_width) ** 2
+    run = 8.0 * (2 + (3 if method == "closed" else 1)) * r * r
+    # the closed-form curve is computed a block at a time: ten (chunk, r) arrays
+    block = 8.0 * 10 * min(_CHUNK, steps * r + r) if method == "closed" else 8.0 * 16 * r
+    return _SLACK * (max(gram, run) + block + _history_bytes(steps, 2))
 
 
 def train_rf(pool: FeaturePool | NestedFit, target=None, *, steps: int, lr: float | None = None, magnitude=None,
@@ -180,13 +179,14 @@ def train_rf(pool: FeaturePool | NestedFit, target=None, *, steps: int, lr: floa
                 ts = np.arange(t, min(t + chunk, steps + 1))
                 s, U = weights_at(ts)
                 # loss(u_t) = k** + sum_j c_j^2 (lambda_j s_j^2 - 2 s_j)   (GD on a quadratic, eigenbasis)
-                hist.a["loss"][ts] = ((kss + ((c * c) * (lam * s * s - 2.0 * s)).sum(1)) / kss).cpu().numpy()
-                hist.a["magnitude"][ts] = (r * U.abs().amax(1)).cpu().numpy()
+                hist.put_block(ts, {"loss": ((kss + ((c * c) * (lam * s * s - 2.0 * s)).sum(1)) / kss).cpu().numpy(),
+                                    "magnitude": (r * U.abs().amax(1)).cpu().numpy()})
                 filled = int(ts[-1])
             return filled, None
 
         done, _, stopped_by, message = _drive(steps, 0, advance, callback, view)
-        u = weights_at([done])[1][0]
+        # u_0 = 0 (the closed form's 0 * log(0) for an eigenvalue at 1 / (2 lr) would give NaN there)
+        u = weights_at([done])[1][0] if done else torch.zeros(r, dtype=K.dtype, device=dev)
     else:
         bound = None if magnitude is None else magnitude / r
 
