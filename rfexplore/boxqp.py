@@ -229,7 +229,8 @@ class _Metric:
     def set_al(self, al):
         self.al = al
         self.beta = max(2.0 * self.lam1 * (1 + 1e-9) - al, 0.0)
-        self.gp = min(ODD_NULL_WEIGHT * self.al, self.ga)
+        full = self.U.shape[1] == self.U.shape[0]              # W W^T regular: no null space to weigh
+        self.gp = self.ga if full else min(ODD_NULL_WEIGHT * self.al, self.ga)
         self._key, self._lu = None, None
 
     def solve(self, ge, go):
@@ -403,7 +404,7 @@ def _metric_for(P, hint):
         al = hint["al"] * (n / hint["n"]) ** 0.6           # lambda_2 grows about like n^0.6 here
     else:
         al = 2.2 * _second_eig_estimate(E, v, lam1)
-    al = max(al, 1e-9 * 2.0 * lam1)
+    al = max(al, 0.04 * float(E.diagonal().mean()))          # a floor for tiny pools (no bulk to estimate)
     U, top = _odd_basis(P.W)
     return _Metric(v, lam1, al, U, 2.0 * top * (1 + 1e-9) if top > 0 else 1.0)
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from . import validation
-from .boxqp import BoxQPResult, solve_dense_qp, solve_paired_qp
+from .boxqp import BoxQPResult, _check_limits, solve_dense_qp, solve_paired_qp
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
 from .gaussian import BIASED_KERNEL_BUFFERS as GRAM_BIASED_BUFFERS
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
@@ -387,6 +387,7 @@ class NestedFit:
         magnitude = check_magnitude(magnitude)
         if magnitude is not None and ridge is not None:
             raise ValueError("give either magnitude or ridge, not both")
+        _check_limits(tol, 0 if max_iter is None else max_iter, max_seconds)
         seed = self.pool.seed
         extra = {}
         if ridge is not None:
