@@ -106,7 +106,8 @@ def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0,
 def tour_point(curve: TourCurve, width: int, magnitude: float | None = None) -> TourPoint:
     """The best fit with the first ``width`` features of ``curve``'s pool, and the fit under the budget."""
     best = curve.nested.fit(width)
-    constrained = None if magnitude is None else curve.nested.fit(width, magnitude=magnitude)
+    # cold start from the best fit: the same state gives the same numbers bit for bit, whatever came before
+    constrained = None if magnitude is None else curve.nested.fit(width, magnitude=magnitude, warm_start=False)
     return TourPoint(width=int(width), magnitude=magnitude, best=best, constrained=constrained)
 
 
