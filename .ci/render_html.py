@@ -4,8 +4,9 @@
 
 Each notebook is executed (dashboards in their static mode, RFEXPLORE_STATIC=1); then every widget
 display is replaced by what it shows that can live without a kernel: the figures (FigureWidgets,
-rfexplore's FigureViews and figures drawn into Output widgets) and the text of labels and HTML readouts. Sliders and buttons are
-dropped. Figures become interactive plotly HTML (zoom, hover) with plotly.js embedded once per page.
+rfexplore's FigureViews and figures drawn into Output widgets) and the text of labels and HTML
+readouts. Sliders and buttons are dropped. Figures become interactive plotly HTML (zoom, hover) with
+plotly.js embedded once per page.
 """
 
 import base64
