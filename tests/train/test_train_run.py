@@ -366,6 +366,8 @@ def test_alpha_outside_the_float_range_is_refused(alpha, exc, match):
         train_two_layer(4, 6, steps=2, alpha=alpha)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")   # the target's own E[y^2]
 def test_a_start_whose_loss_overflows_is_refused():
     with pytest.raises(ValueError, match="the loss at the start is not finite"):
         train_neuron(4, steps=2, lr=0.5, init_scale=1e200)
