@@ -23,7 +23,9 @@ view of the history so far: copy it to keep it). What ends a run (one loop, :mod
 * a ``KeyboardInterrupt`` — inside a step or inside the callback: the trainer returns the run so
   far (it does not re-raise) with ``complete=False``, ``interrupted=True``,
   ``stopped_by="interrupt"``; every history holds exactly ``steps_done + 1`` recorded entries and
-  the weights are those after ``steps_done`` steps, so every readout of it works;
+  the weights are those after ``steps_done`` steps, so every readout of it works (one that comes
+  while the trainer sets up, before the first step — sampling data, factoring a pool — propagates:
+  there is no run yet);
 * a failure mode: ``"diverged"``, ``"collapsed"``, ``"dead"`` (see each trainer).
 
 A stop that arrives after the last step cuts nothing: the run is complete. A dashboard's Stop

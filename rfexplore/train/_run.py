@@ -11,7 +11,8 @@ those steps. How a run ends:
   or raised ``StopIteration``: ``stopped_by="callback"``;
 * ``KeyboardInterrupt`` (Ctrl-C, a notebook's interrupt): ``stopped_by="interrupt"``,
   ``interrupted=True``; the trainer *returns* the run so far, it does not re-raise, so a caller
-  that loops over several runs checks ``result.interrupted`` to stop its own loop;
+  that loops over several runs checks ``result.interrupted`` to stop its own loop (an interrupt
+  before the first step, while the trainer sets up, is not caught: there is no run yet);
 * a failure mode of the trainer (``"diverged"``, ``"collapsed"``, ``"dead"``), reported by ``advance``.
 
 A stop request (callback or interrupt) that arrives after the last step has nothing left to cut:

@@ -221,6 +221,8 @@ def train_two_layer(d: int, width: int, *, alpha: float = 1.0, steps: int, lr: f
     -----
     The linearized model's population loss is exact too: its features ``relu(<w0_i,x>)`` and
     ``1[<w0_i,x> > 0] x`` have closed Gaussian moments (derivatives of the arc-cosine kernel).
+    On the population loss with ``compare`` the peak is about 35 ``(r, r)`` float64 arrays (measured
+    at ``r = 1000``; about 26 GiB at ``r = 10 000``); a run that would not fit is refused before it allocates.
     """
     d = validation.positive_int("d", d)
     width = validation.positive_int("width", width)
