@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import validation
 from .boxqp import BoxQPResult, _check_limits, solve_dense_qp, solve_paired_qp
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
+from .gaussian import BIASED_KERNEL_BUFFERS as GRAM_BIASED_BUFFERS
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
-from .targets import check_target
+from .targets import MOMENT_RANGE, check_target
+from .validation import device as check_device
+from .validation import nonneg, positive
 
 __all__ = [
     "CurveResult",
@@ -47,6 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_JITTER = 1e-10      # relative to mean(diag K)
+WIDTH_MAX = 2**40           # widths beyond any machine (a pool of 2**40 features needs 8 TiB per dimension)
 MAX_JITTER = 1e-4
 BUDGET_TOL = 1e-10          # KKT residual at which a budget fit counts as converged (boxqp)
 BUDGET_MAX_SECONDS = 20.0   # default wall-time bound of one budget fit
@@ -120,39 +125,46 @@ def check_magnitude(magnitude):
     """``None`` (no limit) or a finite positive budget ``M`` on ``r * max|u_i|``."""
     if magnitude is None:
         return None
-    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float, np.integer, np.floating)):
-        raise TypeError(f"magnitude must be a positive number or None (no limit), got {magnitude!r}")
-    if not math.isfinite(magnitude):
-        raise ValueError(f"magnitude must be finite (use None for no limit), got {magnitude}")
-    if magnitude <= 0:
-        raise ValueError(f"magnitude must be positive (it bounds r * max|u_i|), got {magnitude}")
-    return float(magnitude)
+    return positive("magnitude", magnitude)
 
 
 def _check_nonneg(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
-    return float(value)
+    return nonneg(name, value)
 
 
-def _device(device):
-    return torch.device("cpu") if device is None else torch.device(device)
+def _device(value):
+    return check_device(value)
 
 
 # --------------------------------------------------------------------------- population moments
 
 
 def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
-    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``)."""
+    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``).
+
+    Biased features use the closed form only (``biased_relu_kernel(..., precise=False)``): entries are
+    absolutely accurate to ``~2e-16 (1 + |b_i|)(1 + |b_j|)``, far below the fit's jitter of ``1e-10``
+    times the mean diagonal, so the tail-stable (relative) form would cost several times more for nothing;
+    the cross-moments ``k`` and ``E[y^2]``, which set the relative error, are computed to relative precision.
+    """
+    pool = _check_pool(pool)
     dev = _device(device)
     R = pool.width
-    check_memory((6 if pool.b is None else 14) * 8.0 * R * R, f"the Gram matrix of {R} features", dev)
+    # bias-free: three (R, R) torch buffers of the kernel plus the result; biased: the closed form's
+    # numpy temporaries (measured peak ~21 R^2 doubles with the angle buffers) plus the torch copy
+    check_memory((6 if pool.b is None else GRAM_BIASED_BUFFERS + 1) * 8.0 * R * R,
+                 f"the Gram matrix of {R} features", dev)
     if pool.b is None:
         W = torch.as_tensor(pool.W, dtype=torch.float64, device=dev)
         with torch.no_grad():
             return relu_kernel_torch(W)
-    return torch.as_tensor(biased_relu_kernel(pool.W, pool.b), dtype=torch.float64, device=dev)
+    return torch.as_tensor(biased_relu_kernel(pool.W, pool.b, precise=False), dtype=torch.float64, device=dev)
+
+
+def _check_pool(pool):
+    if not isinstance(pool, FeaturePool):
+        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    return pool
 
 
 def _moments(pool, target, d):
@@ -488,9 +500,21 @@ INPUT_STREAM = 1
 def sample_inputs(n: int, d: int, seed: int, *, n_test: int = 0):
     """The Gaussian training inputs ``(n, d)`` and test inputs ``(n_test, d)`` that
     :func:`fit_samples` draws for ``seed`` (independent of the feature pool with the same seed)."""
+    n, d = check_positive_int("n", n), check_positive_int("d", d)
+    n_test = validation.nonneg_int("n_test", n_test)
+    check_memory(8.0 * (n + n_test) * d, f"{n + n_test} Gaussian inputs in dimension {d}",
+                 fix="use fewer samples or a smaller d")
     ss_train, ss_test = np.random.SeedSequence([check_seed(seed), INPUT_STREAM]).spawn(2)
     return (np.random.default_rng(ss_train).standard_normal((n, d)),
             np.random.default_rng(ss_test).standard_normal((n_test, d)))
+
+
+def sample_fit_bytes(n: int, n_test: int, r: int, d: int) -> float:
+    """Peak memory of :func:`fit_samples` (tests compare it with a measured peak): the inputs
+    ``(n + n_test, d)``, the training features ``(n, r)`` alive while the test features are evaluated
+    (``relu(X W^T + b)`` holds two ``(n_test, r)`` arrays at once), three ``(r, r)`` matrices for the
+    normal equations and a few length-``n`` vectors."""
+    return 8.0 * ((n + n_test) * (d + 6) + n * r + 2 * n_test * r + 4 * r * r)
 
 
 def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = None, ridge: float = 0.0,
@@ -500,8 +524,7 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     Works for any target, including plain callables. Errors are relative to ``E[y^2]`` (exact when
     the target has a closed form, else estimated on the test samples).
     """
-    if not isinstance(pool, FeaturePool):
-        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    pool = _check_pool(pool)
     target = check_target(target)
     n = check_positive_int("n", n)
     n_test = max(n, 10000) if n_test is None else check_positive_int("n_test", n_test)
@@ -509,9 +532,12 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     seed = check_seed(seed)
     dev = _device(device)
     r, d = pool.width, pool.d
-    check_memory(8.0 * (max(n, n_test) * (r + d) + 3 * r * r), f"fitting {r} features on {n} samples", dev)
+    check_memory(sample_fit_bytes(n, n_test, r, d), f"fitting {r} features on {n} samples", dev,
+                 fix=f"use fewer samples (n = {n}, n_test = {n_test}) or fewer features")
     X, Xt = sample_inputs(n, d, seed, n_test=n_test)
     y, yt = target(X), target(Xt)
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(yt))):
+        raise ValueError(f"target {target.label()!r} must be finite on Gaussian inputs, got NaN or inf values")
     F = torch.as_tensor(pool.evaluate(X), device=dev)
     Ft = torch.as_tensor(pool.evaluate(Xt), device=dev)
     yy, yyt = torch.as_tensor(y, device=dev), torch.as_tensor(yt, device=dev)
@@ -520,7 +546,13 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     L, _ = _cholesky(A + ridge * torch.eye(r, dtype=A.dtype, device=dev), DEFAULT_JITTER)
     u = torch.cholesky_solve(rhs[:, None], L)[:, 0]
     ey2 = target.second_moment(d)
-    ey2 = float((yyt ** 2).mean()) if ey2 is None else ey2
+    if ey2 is None:
+        ey2 = float((yyt ** 2).mean())
+        lo, hi = MOMENT_RANGE
+        if not lo <= ey2 <= hi:
+            raise ValueError(f"target {target.label()!r} has mean square {ey2:g} on the {n_test} test samples, "
+                             f"outside [{lo:g}, {hi:g}]: its relative error is not defined in float64 (a target "
+                             "that is zero on every sample explains nothing to compare with); rescale it")
     train = float(((F @ u - yy) ** 2).mean()) / ey2
     test = float(((Ft @ u - yyt) ** 2).mean()) / ey2
     u_np = u.cpu().numpy()
@@ -532,12 +564,15 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
 
 
 def _check_widths(widths):
-    arr = np.atleast_1d(np.asarray(widths))
-    if arr.size == 0:
+    if isinstance(widths, (str, bytes, dict, set)):
+        raise TypeError(f"widths must be a sequence of positive integers, got {type(widths).__name__}")
+    vals = np.atleast_1d(np.asarray(widths, dtype=object)).ravel().tolist()
+    if not vals:
         raise ValueError("widths must contain at least one width, got an empty list")
-    for w in arr.tolist():
-        check_positive_int("width", w)
-    return arr.astype(np.int64)
+    for w in vals:
+        if check_positive_int("width", w) > WIDTH_MAX:
+            raise ValueError(f"width must be at most 2**40 (beyond any machine's memory), got {w}")
+    return np.array(vals, dtype=np.int64)
 
 
 def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=False, magnitude=None,
@@ -584,9 +619,19 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
     widths = _check_widths(widths)
     target = check_target(target)
     magnitude = check_magnitude(magnitude)
-    pool = sample_features(d, int(widths.max()), distribution=distribution, symmetric=symmetric,
-                           bias_std=bias_std, seed=seed)
-    fits, jitter, exact = [], 0.0, target.second_moment(d) is not None
+    device = _device(device)
+    exact = target.second_moment(d) is not None               # refuses E[y^2] outside MOMENT_RANGE
+    if samples is not None:
+        samples = check_positive_int("samples", samples)
+        if exact:
+            raise ValueError(f"samples is used only for targets without a closed form, but {target.label()!r} "
+                             f"has one (its error is exact); drop samples={samples}")
+    R = int(widths.max())
+    if exact:     # the pool and the Gram matrix (or the even Gram of sign-symmetric pairs) with its factor
+        check_memory(8.0 * (3 * R * d + (GRAM_BIASED_BUFFERS + 1 if bias_std else 6) * R * R),
+                     f"the pool and Gram matrix of {R} features", device)
+    pool = sample_features(d, R, distribution=distribution, symmetric=symmetric, bias_std=bias_std, seed=seed)
+    fits, jitter = [], 0.0
     if exact:
         nested = fit_nested(pool, target, device=device)
         jitter = nested.jitter
@@ -595,7 +640,7 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
     else:
         if magnitude is not None:
             raise ValueError("magnitude budgets need a target with a closed form (not a plain callable)")
-        n = check_positive_int("samples", samples) if samples is not None else 10 * int(widths.max())
+        n = samples if samples is not None else 10 * R
         fits = [fit_samples(pool.head(int(m)), target, n=n, seed=seed, device=device) for m in widths]
         errs = [f.test_relative_error for f in fits]
     return CurveResult(
