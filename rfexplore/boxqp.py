@@ -112,8 +112,11 @@ class _Clock:
     def seconds(self):
         return time.perf_counter() - self.t0
 
+    def out_of_time(self):
+        return self.max_seconds is not None and self.seconds() >= self.max_seconds
+
     def stop(self, it, info):
-        if it >= self.max_iter or (self.max_seconds is not None and self.seconds() >= self.max_seconds):
+        if it >= self.max_iter or self.out_of_time():
             return True
         return bool(self.callback(info)) if self.callback is not None else False
 
@@ -418,7 +421,17 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
     kkt, gap = P.optimality(e, o, Ee, s)
     it = 0
     if kkt > tol and not clock.stop(0, _info(0, P.value(e, o, Ee, s), kkt, gap, clock)):
-        e, o, Ee, s, kkt, gap, it = _fista_pairs(P, e, o, Ee, s, tol, clock, hint, resume)
+        steps = _fista_pairs(P, e, o, Ee, s, tol, hint) if resume is None else resume["steps"]
+        H = None
+        for step, e, o, Ee, s, f, kkt, gap, H in steps:
+            it += step
+            if kkt <= tol:
+                break
+            if step and clock.stop(it, _info(it, f, kkt, gap, clock)) or not step and clock.out_of_time():
+                hint["resume"] = dict(key=(P.n, P.B, P.lone), u=P.u_of(e, o), e=e, o=o, steps=steps)
+                break
+        if H is not None:
+            hint.update(v=H.v, al=H.al, n=P.n)
     return BoxQPResult(P.u_of(e, o)[: 2 * P.n - P.lone], P.value(e, o, Ee, s), kkt, gap, kkt <= tol, it,
                        clock.seconds(), tol, "paired")
 
@@ -449,25 +462,24 @@ def _resize(v, n, fill):
     return out
 
 
-def _fista_pairs(P, e, o, Ee, s, tol, clock, hint, resume=None):
+def _fista_pairs(P, e, o, Ee, s, tol, hint):
     """Accelerated projected gradient in the metric of :class:`_Metric`, with gradient restart,
     a check of the quadratic upper bound at every step (``al`` grows when it fails), and exact
-    face steps (:func:`_face_step`) once the active set has settled. An unfinished run leaves its
-    state in ``hint["resume"]``; ``resume`` continues it."""
+    face steps (:func:`_face_step`) once the active set has settled.
+
+    A generator: it yields ``(step, e, o, Ee, s, f, kkt, gap, H)`` after every step (``step``
+    True) and after every factorization inside a face step (``step`` False; the point is then
+    the one the face step started from), and ends once ``kkt <= tol``. The caller stops it
+    between yields (time, steps, callback) and keeps it to continue: what it computes does not
+    depend on where it was paused."""
     E, W, B = P.E, P.W, P.B
     f = P.value(e, o, Ee, s)
     kkt, gap = P.optimality(e, o, Ee, s)
-    if resume is None:
-        H = _metric_for(P, hint)
-        ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
-        pattern, stable, next_face, face_cache, done = None, 0, FACE_FIRST, {}, 0
-    else:
-        H, ye, yo, Ey, sy, t = (resume[k] for k in ("H", "ye", "yo", "Ey", "sy", "t"))
-        pattern, stable, next_face, face_cache, done = (resume[k] for k in
-                                                        ("pattern", "stable", "next_face", "face_cache", "done"))
-    it = 0
+    H = _metric_for(P, hint)
+    ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
+    pattern, stable, next_face, face_cache, done = None, 0, FACE_FIRST, {}, 0
     while True:
-        it += 1
+        done += 1
         fy = P.value(ye, yo, Ey, sy)
         ge, go = 2 * (Ey - P.ke), 2 * (W @ sy - P.ko)        # gradient of f in (e, o)
         while True:
@@ -491,29 +503,32 @@ def _fista_pairs(P, e, o, Ee, s, tol, clock, hint, resume=None):
         e, o, Ee, s, f, t = en, on, Een, sn, fn, t_new
         kkt, gap = P.optimality(e, o, Ee, s)
         if kkt <= tol:
-            break
+            yield True, e, o, Ee, s, f, kkt, gap, H
+            return
         # exact face step once the set of bounds in force has been the same for a few steps
         u = P.u_of(e, o)
         pat = (u >= B * (1 - 1e-12)).to(torch.int8) - (u <= -B * (1 - 1e-12)).to(torch.int8)
         stable = stable + 1 if pattern is not None and torch.equal(pat, pattern) else 0
         pattern = pat
-        if done + it >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
-            face = _face_step(P, e, o, f, face_cache)
-            next_face = done + it + FACE_EVERY
+        if done >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
+            steps = _face_step(P, e, o, f, face_cache)
+            face = None
+            while True:                                        # a pause after each factorization
+                try:
+                    next(steps)
+                except StopIteration as stop:
+                    face = stop.value
+                    break
+                yield False, e, o, Ee, s, f, kkt, gap, H
+            next_face = done + FACE_EVERY
             if face is not None:
                 e, o, Ee, s, f = face
                 kkt, gap = P.optimality(e, o, Ee, s)
                 ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
                 if kkt <= tol:
-                    break
-        if clock.stop(it, _info(it, f, kkt, gap, clock)):
-            break
-    hint.update(v=H.v, al=H.al, n=P.n)
-    if kkt > tol:
-        hint["resume"] = dict(key=(P.n, P.B, P.lone), u=P.u_of(e, o), e=e, o=o, H=H, ye=ye, yo=yo, Ey=Ey, sy=sy,
-                              t=t, pattern=pattern, stable=stable, next_face=next_face, face_cache=face_cache,
-                              done=done + it)
-    return e, o, Ee, s, kkt, gap, it
+                    yield True, e, o, Ee, s, f, kkt, gap, H
+                    return
+        yield True, e, o, Ee, s, f, kkt, gap, H
 
 
 # --------------------------------------------------------------------------- exact face step
@@ -526,7 +541,8 @@ def _face_step(P, e, o, f, cache, rounds=20, factorizations=3, near=1e-3):
     whose bounds all have multipliers of the right sign is the optimum; bounds with the wrong sign
     are released. Up to ``rounds`` face solutions and ``factorizations`` new Cholesky factors
     (rounds that keep the set of pairs with a free even part reuse the factor); returns the last feasible point
-    ``(e, o, E e, W^T o, f)`` if it lowers ``f``, else ``None``."""
+    ``(e, o, E e, W^T o, f)`` if it lowers ``f``, else ``None``. A generator that yields after each
+    face solution (so a caller can pause between factorizations) and returns that point."""
     B = P.B
     u = P.u_of(e, o)
     g = P.grad_u(P.E @ e, P.W.T @ o)
@@ -540,6 +556,7 @@ def _face_step(P, e, o, f, cache, rounds=20, factorizations=3, near=1e-3):
         if cache.get("new", 0) >= factorizations:
             break
         cand = _face_solve(P, sign * B, fixed, e, o, cache)
+        yield                                                    # a pause point: a factorization may be done
         if cand is None:
             break
         cu = torch.empty_like(u)
