@@ -668,24 +668,38 @@ def _cho_solve(L, R):
 
 
 def solve_dense_qp(K, k, bound, *, u0=None, tol=DEFAULT_TOL, max_iter=20000, max_seconds=None,
-                   callback=None) -> BoxQPResult:
+                   callback=None, hint=None) -> BoxQPResult:
     """The budget QP for any positive semi-definite ``K`` (``(m, m)``): accelerated projected
     gradient (FISTA with gradient restart) and, every 50 steps, an exact step on the free
     coordinates (Cholesky of ``K_FF``) kept when it lowers the objective. Bounded by ``max_iter``,
-    ``max_seconds`` and ``callback`` as :func:`solve_paired_qp` (same result fields)."""
+    ``max_seconds`` and ``callback`` as :func:`solve_paired_qp` (same result fields; the callback
+    is called every 50 steps, where the optimality is checked). ``hint``: a dict kept by the
+    caller; an unfinished solve leaves its state there and the next call on the same problem from
+    its weights continues it exactly."""
     bound = _check_bound(bound)
     tol, max_iter, max_seconds = _check_limits(tol, max_iter, max_seconds)
     clock = _Clock(max_iter, max_seconds, callback)
+    hint = {} if hint is None else hint
     m = K.shape[0]
     scale = 2.0 * float(k.abs().max()) or 1.0
     u = torch.zeros(m, dtype=K.dtype, device=K.device) if u0 is None else \
         torch.as_tensor(u0, dtype=K.dtype, device=K.device).clamp(-bound, bound)
+    resume = hint.pop("resume", None)
+    if resume is not None and not (u0 is not None and resume["key"] == (m, bound) and torch.equal(resume["u"], u)):
+        resume = None
     Ku = K @ u
     kkt, gap = box_qp_optimality(u, 2 * (Ku - k), bound, scale)
     it = 0
     if kkt > tol and not clock.stop(0, _info(0, float(u @ Ku - 2 * (k @ u)), kkt, gap, clock)):
-        lip = _lipschitz(K)
-        u, it = _fista_dense(K, k, bound, u, lip, tol, scale, clock)
+        steps = _fista_dense(K, k, bound, u, _lipschitz(K), tol, scale) if resume is None else resume["steps"]
+        for u, checked, kkt, gap in steps:
+            it += 1
+            if checked and kkt <= tol:
+                break
+            if it >= clock.max_iter or clock.out_of_time() or checked and clock.stop(
+                    it, _info(it, _objective(K, k, u), kkt, gap, clock)):
+                hint["resume"] = dict(key=(m, bound), u=u, steps=steps)
+                break
         Ku = K @ u
         kkt, gap = box_qp_optimality(u, 2 * (Ku - k), bound, scale)
     return BoxQPResult(u, float(u @ Ku - 2 * (k @ u)), kkt, gap, kkt <= tol, it, clock.seconds(), tol, "dense")
@@ -700,8 +714,10 @@ def _lipschitz(K):
     return 2.0 * float(v @ (K @ v)) * 1.05 + 1e-300
 
 
-def _fista_dense(K, k, bound, u, lip, tol, scale, clock):
-    """Accelerated projected gradient with gradient restart and periodic active-set steps."""
+def _fista_dense(K, k, bound, u, lip, tol, scale):
+    """Accelerated projected gradient with gradient restart and periodic active-set steps. A
+    generator: yields ``(u, checked, kkt, gap)`` after every step (``checked``: the optimality was
+    computed, every 50 steps) and ends after a check finds ``kkt <= tol``."""
     y, t, it = u.clone(), 1.0, 0
     while True:
         it += 1
@@ -719,14 +735,12 @@ def _fista_dense(K, k, bound, u, lip, tol, scale, clock):
             c = _active_set_solution(K, k, bound, u)
             if c is not None and _objective(K, k, c) < _objective(K, k, u):
                 u, y, t = c, c.clone(), 1.0
-            Ku = K @ u
-            kkt, gap = box_qp_optimality(u, 2 * (Ku - k), bound, scale)
+            kkt, gap = box_qp_optimality(u, 2 * (K @ u - k), bound, scale)
+            yield u, True, kkt, gap
             if kkt <= tol:
-                return u, it
-            if clock.stop(it, _info(it, float(u @ Ku - 2 * (k @ u)), kkt, gap, clock)):
-                return u, it
-        elif it >= clock.max_iter or (clock.max_seconds is not None and clock.seconds() >= clock.max_seconds):
-            return u, it
+                return
+        else:
+            yield u, False, math.inf, math.inf
 
 
 def _objective(K, k, u):

@@ -37,6 +37,7 @@ __all__ = [
     "FitResult",
     "SampleFitResult",
     "NestedFit",
+    "BudgetSolve",
     "fit_nested",
     "fit_population",
     "fit_samples",
@@ -384,41 +385,63 @@ class NestedFit:
         continued by calling again. ``u0`` warm-starts the QP; by default (``warm_start``) it starts
         from this object's previous budget fit, rescaled to the new bound, which makes a slider
         move cheap (the optimum does not depend on the start; among equal optima of a
-        sign-symmetric pool the weights can).
+        sign-symmetric pool the weights can, and the last bits of the error do).
+        ``warm_start=False`` (and no ``u0``) is the first slice of :meth:`budget_solve`: the same
+        problem gives the same bits whatever was solved before.
         """
         m = self._check_width(m)
         magnitude = check_magnitude(magnitude)
         if magnitude is not None and ridge is not None:
             raise ValueError("give either magnitude or ridge, not both")
         _check_limits(tol, 0 if max_iter is None else max_iter, max_seconds)
-        seed = self.pool.seed
-        extra = {}
+        if magnitude is not None and u0 is None and not warm_start:
+            return self.budget_solve(m, magnitude, tol=tol).advance(max_seconds=max_seconds, max_iter=max_iter,
+                                                                    callback=callback)
         if ridge is not None:
             lam = _check_nonneg("ridge", ridge)
             K = self.gram(m)
             eye = torch.eye(m, dtype=K.dtype, device=K.device)
             u = torch.linalg.solve(K + lam * eye, self.k[:m])
-            err, method = self.objective(m, u), "ridge"
-        else:
-            u = self.weights(m)
-            err, method = float(self._errors[m - 1]), "exact"
-            if magnitude is not None and float(u.abs().max()) * m > magnitude:
-                start = u if u0 is None and not warm_start else u0
-                res = self.solve_budget(m, magnitude, u0=start, tol=tol, max_iter=max_iter,
-                                        max_seconds=max_seconds, callback=callback)
-                u, method = res.weights, "constrained"
-                err = (res.objective + self.kss) / self.kss
-                extra = dict(converged=res.converged, kkt_residual=res.kkt_residual, gap=res.gap / self.kss,
-                             iterations=res.iterations)
+            return self._result(m, u, self.objective(m, u), "ridge", None)
+        u = self.weights(m)
+        if magnitude is None or not self._binds(m, u, magnitude):
+            return self._result(m, u, float(self._errors[m - 1]), "exact", magnitude)
+        res = self.solve_budget(m, magnitude, u0=u0, tol=tol, max_iter=max_iter, max_seconds=max_seconds,
+                                callback=callback)
+        return self._budget_result(m, magnitude, res)
+
+    def budget_solve(self, m: int, magnitude, *, tol: float = BUDGET_TOL) -> BudgetSolve:
+        """The budget fit at width ``m`` as a :class:`BudgetSolve`: run it in slices of bounded time
+        (:meth:`BudgetSolve.advance`), always to the same bits."""
+        m = self._check_width(m)
+        magnitude = check_magnitude(magnitude)
+        if magnitude is None:
+            raise ValueError("magnitude must be a positive number for a budget fit, got None")
+        _check_limits(tol, 0, None)
+        return BudgetSolve(self, m, magnitude, float(tol))
+
+    @staticmethod
+    def _binds(m, u, magnitude) -> bool:
+        return float(u.abs().max()) * m > magnitude
+
+    def _result(self, m, u, err, method, magnitude, **extra) -> FitResult:
         u_np = u.cpu().numpy()
-        return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, seed,
+        return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, self.pool.seed,
                          self.jitter, method, magnitude, **extra)
 
+    def _budget_result(self, m, magnitude, res) -> FitResult:
+        """A :class:`FitResult` of a budget QP's result (its error and gap relative to ``k**``)."""
+        # relative error = (u^T K u - 2 k^T u + k**) / k**
+        err = (res.objective + self.kss) / self.kss
+        return self._result(m, res.weights, err, "constrained", magnitude, converged=res.converged,
+                            kkt_residual=res.kkt_residual, gap=res.gap / self.kss, iterations=res.iterations)
+
     def solve_budget(self, m: int, magnitude, *, u0=None, tol: float = BUDGET_TOL, max_iter=None,
-                     max_seconds=BUDGET_MAX_SECONDS, callback=None) -> BoxQPResult:
+                     max_seconds=BUDGET_MAX_SECONDS, callback=None, hint=None) -> BoxQPResult:
         """The QP of :meth:`fit` with ``|u_i| <= magnitude / m`` (whether or not it binds), as a
         :class:`~rfexplore.boxqp.BoxQPResult`. ``u0=None`` starts from the previous call's solution
-        rescaled to the new bound (or the best weights clipped into the box)."""
+        rescaled to the new bound (or the best weights clipped into the box). ``hint``: the solver's
+        cache between calls (default: this object's, shared by all its budget fits)."""
         m = self._check_width(m)
         magnitude = check_magnitude(magnitude)
         if magnitude is None:
@@ -429,15 +452,15 @@ class NestedFit:
         u0 = torch.as_tensor(u0, dtype=self.k.dtype, device=self.k.device)
         if u0.shape != (m,):
             raise ValueError(f"u0 must have one weight per feature, shape ({m},), got {tuple(u0.shape)}")
-        limits = dict(tol=tol, max_seconds=max_seconds, callback=callback)
+        hint = self._budget_hint if hint is None else hint
+        limits = dict(tol=tol, max_seconds=max_seconds, callback=callback, hint=hint)
         if isinstance(self._factor, _PairedFactor):
             n, lone = (m + 1) // 2, m % 2 == 1
             E, V = self._factor.even_gram(), self._factor.V
             # the pairs' even and odd moments E[|<w,x>| y], E[<w,x> y] (also for a lone feature's pair)
             ke, ko = self.k[0::2] + self.k[1::2], self.k[0::2] - self.k[1::2]
             res = solve_paired_qp(E[:n, :n], V[:n], ke[:n], ko[:n], bound, lone=lone, u0=u0,
-                                  max_iter=5000 if max_iter is None else max_iter, hint=self._budget_hint,
-                                  **limits)
+                                  max_iter=5000 if max_iter is None else max_iter, **limits)
         else:
             res = solve_dense_qp(self.gram(m), self.k[:m], bound, u0=u0,
                                  max_iter=20000 if max_iter is None else max_iter, **limits)
@@ -453,6 +476,54 @@ class NestedFit:
         u = torch.zeros(m, dtype=u_prev.dtype, device=u_prev.device)
         u[: min(m, m0)] = u_prev[: min(m, m0)] * (bound / b0)
         return u
+
+
+class BudgetSolve:
+    """One budget fit (width ``m``, ``r max|u_i| <= magnitude``) that runs in slices and always
+    ends at the same bits.
+
+    Made by :meth:`NestedFit.budget_solve`. It starts from one fixed point (the best weights,
+    clipped into the box by the solver) with its own solver cache, so what it computes depends
+    only on the problem, not on what was solved before; :meth:`advance` runs it further for at
+    most ``max_seconds`` (or ``max_iter`` steps) and continues exactly where the last call
+    stopped, so however the work is sliced the result is bit for bit that of one long call. A
+    dashboard shows :attr:`result` after each slice, marked not converged until :attr:`done`.
+    An exception inside a slice (``KeyboardInterrupt``) keeps the last result and starts the
+    solve again from its fixed point on the next :meth:`advance` (so it still ends at the same bits).
+    """
+
+    def __init__(self, nested: NestedFit, m: int, magnitude: float, tol: float):
+        self.nested, self.width, self.magnitude, self.tol = nested, m, magnitude, tol
+        self.result: FitResult | None = None      # after the latest slice
+        self._hint, self._u = {}, None
+        self.slices = 0
+
+    @property
+    def done(self) -> bool:
+        """True once the result is final (converged to ``tol``, or the budget does not bind)."""
+        return self.result is not None and self.result.converged
+
+    def advance(self, *, max_seconds=None, max_iter=None, callback=None) -> FitResult:
+        """Run one slice: at most ``max_seconds`` of wall time (``None``: no limit) and ``max_iter``
+        steps (default 5000 paired, 20000 dense) past one step or one factorization, or until
+        ``callback(info)`` returns true; returns (and keeps in :attr:`result`) the fit so far."""
+        if self.done:
+            return self.result
+        nested, m = self.nested, self.width
+        u = nested.weights(m)
+        if not nested._binds(m, u, self.magnitude):
+            self.result = nested._result(m, u, float(nested._errors[m - 1]), "exact", self.magnitude)
+            return self.result
+        try:
+            res = nested.solve_budget(m, self.magnitude, u0=u if self._u is None else self._u, tol=self.tol,
+                                      max_iter=max_iter, max_seconds=max_seconds, callback=callback,
+                                      hint=self._hint)
+        except BaseException:
+            self._hint, self._u = {}, None                   # start again from the fixed point next time
+            raise
+        self._u, self.slices = res.weights, self.slices + 1
+        self.result = nested._budget_result(m, self.magnitude, res)
+        return self.result
 
 
 def fit_nested(pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None) -> NestedFit:
