@@ -115,8 +115,10 @@ class _Clock:
     def out_of_time(self):
         return self.max_seconds is not None and self.seconds() >= self.max_seconds
 
-    def stop(self, it, info):
-        if it >= self.max_iter or self.out_of_time():
+    def stop(self, it, info, *, timed=True):
+        """Past the steps, the time (``timed``: not before the first step, so every call makes progress)
+        or told so by the callback."""
+        if it >= self.max_iter or timed and self.out_of_time():
             return True
         return bool(self.callback(info)) if self.callback is not None else False
 
@@ -384,8 +386,10 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
         zero. Pass a previous result's weights (scaled with the bound) to continue.
     tol, max_iter, max_seconds, callback
         Stop when ``kkt_residual <= tol``, after ``max_iter`` steps, after ``max_seconds`` of wall
-        time, or when ``callback(info)`` returns true (``info``: a dict with ``iteration``,
-        ``objective``, ``kkt_residual``, ``gap``, ``seconds``; called once per step). A result
+        time (checked after every step and every factorization of a face step, so a call with
+        ``max_iter >= 1`` always does some work), or when ``callback(info)`` returns true
+        (``info``: a dict with ``iteration``, ``objective``, ``kkt_residual``, ``gap``,
+        ``seconds``; called once per step). A result
         that stopped early has ``converged=False`` and is still feasible; its ``gap`` bounds how
         far its objective is from the optimum, and its weights warm-start a later call.
     hint : dict, optional
@@ -420,7 +424,7 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
     Ee, s = E @ e, W.T @ o
     kkt, gap = P.optimality(e, o, Ee, s)
     it = 0
-    if kkt > tol and not clock.stop(0, _info(0, P.value(e, o, Ee, s), kkt, gap, clock)):
+    if kkt > tol and not clock.stop(0, _info(0, P.value(e, o, Ee, s), kkt, gap, clock), timed=False):
         steps = _fista_pairs(P, e, o, Ee, s, tol, hint) if resume is None else resume["steps"]
         H = None
         for step, e, o, Ee, s, f, kkt, gap, H in steps:
@@ -690,7 +694,7 @@ def solve_dense_qp(K, k, bound, *, u0=None, tol=DEFAULT_TOL, max_iter=20000, max
     Ku = K @ u
     kkt, gap = box_qp_optimality(u, 2 * (Ku - k), bound, scale)
     it = 0
-    if kkt > tol and not clock.stop(0, _info(0, float(u @ Ku - 2 * (k @ u)), kkt, gap, clock)):
+    if kkt > tol and not clock.stop(0, _info(0, float(u @ Ku - 2 * (k @ u)), kkt, gap, clock), timed=False):
         steps = _fista_dense(K, k, bound, u, _lipschitz(K), tol, scale) if resume is None else resume["steps"]
         for u, checked, kkt, gap in steps:
             it += 1

@@ -496,7 +496,7 @@ class BudgetSolve:
         self.nested, self.width, self.magnitude, self.tol = nested, m, magnitude, tol
         self.result: FitResult | None = None      # after the latest slice
         self._hint, self._u = {}, None
-        self.slices = 0
+        self.slices, self.steps = 0, 0             # slices run, solver steps in all
 
     @property
     def done(self) -> bool:
@@ -519,9 +519,9 @@ class BudgetSolve:
                                       max_iter=max_iter, max_seconds=max_seconds, callback=callback,
                                       hint=self._hint)
         except BaseException:
-            self._hint, self._u = {}, None                   # start again from the fixed point next time
+            self._hint, self._u, self.steps = {}, None, 0    # start again from the fixed point next time
             raise
-        self._u, self.slices = res.weights, self.slices + 1
+        self._u, self.slices, self.steps = res.weights, self.slices + 1, self.steps + res.iterations
         self.result = nested._budget_result(m, self.magnitude, res)
         return self.result
 

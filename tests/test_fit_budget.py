@@ -262,3 +262,88 @@ def test_bad_budget_settings(call, message):
     nested = rf.fit_nested(rf.sample_features(4, 20, symmetric=True, seed=0))
     with pytest.raises(ValueError, match=message):
         call(nested)
+
+
+# --------------------------------------------------------------------------- in slices, the same bits
+
+
+def _one_call(nested, m, M):
+    return nested.budget_solve(m, M).advance()
+
+
+def _sliced(solve, **limits):
+    results = []
+    while not solve.done:
+        results.append(solve.advance(**limits))
+        assert len(results) < 10000
+    return results
+
+
+@pytest.mark.parametrize("d, r, fraction, symmetric, seed", [(10, 300, 0.2, True, 3), (10, 301, 0.2, True, 6),
+                                                             (6, 120, 0.3, False, 1)])
+def test_a_budget_fit_in_slices_ends_at_the_bits_of_one_call(d, r, fraction, symmetric, seed):
+    nested, free, M = case(d, r, fraction, seed=seed, symmetric=symmetric)
+    one = _one_call(rf.fit_nested(nested.pool), r, M)
+    assert one.converged and one.kkt_residual <= 1e-10
+    for limits in (dict(max_iter=1), dict(max_iter=7), dict(max_seconds=1e-9)):
+        solve = nested.budget_solve(r, M)
+        steps = _sliced(solve, **limits)
+        assert len(steps) > 1 and all(not s.converged for s in steps[:-1]) and steps[-1].converged
+        assert all(np.abs(s.weights).max() <= M / r * (1 + 1e-12) for s in steps)       # every slice feasible
+        last = steps[-1]
+        assert np.array_equal(last.weights, one.weights) and last.relative_error == one.relative_error
+        assert solve.advance() is last                                  # final: nothing more to run
+
+
+def test_a_slice_can_pause_inside_a_face_step():
+    # a loose budget: many free coordinates, face steps with several factorizations; with a time limit
+    # that every pause point meets, a slice ends after one step or one face solution (0 steps)
+    nested, free, M = case(12, 400, 0.6, seed=2)
+    one = _one_call(rf.fit_nested(nested.pool), 400, M)
+    steps = _sliced(nested.budget_solve(400, M), max_seconds=1e-9)
+    assert any(s.iterations == 0 for s in steps[:-1])                   # paused between factorizations
+    assert np.array_equal(steps[-1].weights, one.weights)
+
+
+def test_a_budget_solve_does_not_depend_on_what_was_solved_before():
+    nested, free, M = case(10, 300, 0.2, seed=3)
+    fresh = _one_call(rf.fit_nested(nested.pool), 300, M)
+    for m, budget in ((250, M), (300, 2 * M), (300, M / 3), (200, M)):   # warm-started fits fill its caches
+        nested.fit(m, magnitude=budget)
+    again = _one_call(nested, 300, M)
+    cold = nested.fit(300, magnitude=M, warm_start=False)               # the first slice of the same solve
+    for res in (again, cold):
+        assert np.array_equal(res.weights, fresh.weights) and res.relative_error == fresh.relative_error
+
+
+def test_an_interrupted_slice_keeps_the_last_result_and_still_ends_at_the_same_bits():
+    nested, free, M = case(10, 300, 0.2, seed=3)
+    one = _one_call(rf.fit_nested(nested.pool), 300, M)
+    solve = nested.budget_solve(300, M)
+    first = solve.advance(max_iter=3)
+
+    def ctrl_c(info):
+        if info["iteration"] >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        solve.advance(callback=ctrl_c)
+    assert solve.result is first and not solve.done
+    assert np.array_equal(_sliced(solve, max_iter=5)[-1].weights, one.weights)
+
+
+def test_a_budget_the_best_fit_meets_is_final_at_once():
+    nested, free, _ = case(10, 300, 0.2, seed=3)
+    solve = nested.budget_solve(300, 2 * free.magnitude)
+    res = solve.advance(max_iter=0)
+    assert solve.done and res.method == "exact" and res.relative_error == free.relative_error
+
+
+def test_budget_solve_refuses_bad_input():
+    nested, free, M = case(10, 300, 0.2, seed=3)
+    with pytest.raises(ValueError, match="magnitude must be a positive number for a budget fit, got None"):
+        nested.budget_solve(300, None)
+    with pytest.raises(ValueError, match="width must be at most the pool size 300, got 301"):
+        nested.budget_solve(301, M)
+    with pytest.raises(ValueError, match="tol must be a finite positive number, got 0"):
+        nested.budget_solve(300, M, tol=0)

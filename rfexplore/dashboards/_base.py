@@ -14,10 +14,15 @@ all of them:
 * **Play/Step/Reset** for dashboards that train (``Spec.play``): training runs once per state, on the
   first step; an interrupted run shows what it has, marked incomplete.
 * **headless** (figures kept as objects, never drawn) and **static** figures (redrawn in an ``Output``).
+* **unfinished work** (``Spec.refine``): a result that needs more computing is shown at once, marked by
+  the dashboard as not final, and refined in short slices scheduled on the kernel's event loop, so the
+  page keeps answering in between; a new state drops the old work, :meth:`Explorer.stop` stops it and
+  :meth:`Explorer.finish` runs it to the end at once (scripts, tests, headless use).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import json
@@ -32,6 +37,8 @@ from ._figures import FIGURE_WIDTHS, FigureSlot, figure_backend, figure_grid
 from ._state import LABEL, Control, State
 
 __all__ = ["Control", "Explorer", "Play", "Progress", "Spec", "State", "data_table", "readout_table"]
+
+REFINE_PAUSE = 0.01   # seconds between two slices of unfinished work (the page's messages are answered between)
 
 
 # --------------------------------------------------------------------------- the declaration
@@ -67,7 +74,9 @@ class Spec:
     progress)`` (``progress``: a :class:`Progress`). Optional: ``marks`` gives in-place updates of some traces
     (``[{trace name: properties} or None]`` per figure), used instead of rebuilding every figure when no
     field in ``redraw_on`` changed; ``play``; ``numbers`` (the readout as plain numbers), ``export`` (more
-    data for the JSON download) and ``csv(state, result)``.
+    data for the JSON download) and ``csv(state, result)``; ``refine(state, result)``: the result one short
+    slice of unfinished work further, or ``None`` when it is final (see :meth:`Explorer.finish`); a result with
+    a ``pending`` attribute says by it whether it needs more.
     """
 
     name: str
@@ -86,6 +95,7 @@ class Spec:
     numbers: Callable | None = None
     export: Callable | None = None
     csv: Callable | None = None
+    refine: Callable | None = None
 
 
 def readout_table(rows, warning: str = "") -> str:
@@ -155,6 +165,8 @@ class Explorer:
         self._build_controls()
         self._show_readout()
         self.widget = self._layout(columns)
+        self._generation, self._pending = 0, False
+        self._start_refining()
 
     # ---------------------------------------------------------------- the state
     @property
@@ -227,6 +239,7 @@ class Explorer:
         else:
             self._apply(self.spec.marks(new, result, self.progress))
         self._show_readout()
+        self._start_refining()
 
     def _apply(self, patches):
         for slot, patch in zip(self.slots.values(), patches, strict=True):
@@ -278,6 +291,70 @@ class Explorer:
             self.play.value = value
         finally:
             self._muted = False
+
+    # ---------------------------------------------------------------- unfinished work (Spec.refine)
+    @property
+    def pending(self) -> bool:
+        """True while the result shown may not be final (``Spec.refine`` has work left)."""
+        return self._pending
+
+    def finish(self, max_slices: int | None = None) -> bool:
+        """Run the unfinished work now, slice after slice (at most ``max_slices``), updating the figures and
+        readout after each; True once the result is final. What the event loop does on screen, for scripts,
+        tests and headless dashboards (which schedule nothing)."""
+        done = 0
+        while self._pending and (max_slices is None or done < max_slices):
+            self._refine_once()
+            done += 1
+        return not self._pending
+
+    def stop(self) -> None:
+        """Stop the scheduled slices; the result shown stays, marked as it is (:meth:`finish` continues it)."""
+        self._generation += 1
+
+    def _start_refining(self):
+        self._generation += 1
+        self._pending = self.spec.refine is not None and bool(getattr(self.result, "pending", True))
+        if self._pending and not self.headless:
+            self._later(self._generation)
+
+    def _later(self, generation):
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:                             # no event loop (a script): finish() runs the slices
+            return
+        loop.call_later(REFINE_PAUSE, self._tick, generation)
+
+    def _tick(self, generation):
+        """One slice from the event loop, unless a newer state or :meth:`stop` came in between."""
+        if generation != self._generation or not self._pending:
+            return
+        try:
+            self._refine_once()
+        except KeyboardInterrupt:
+            self._refuse("interrupted: the result shown is not final")
+            return
+        except (ValueError, TypeError, MemoryError) as exc:
+            self._pending = False
+            self._refuse(str(exc))
+            return
+        if self._pending:
+            self._later(generation)
+
+    def _refine_once(self):
+        result = self.spec.refine(self.state, self.result)
+        if result is None:
+            self._pending = False
+            return
+        self.result = result
+        self._pending = bool(getattr(result, "pending", True))
+        if self.spec.marks is not None:
+            self._apply(self.spec.marks(self.state, result, self.progress))
+        else:
+            for slot, fig in zip(self.slots.values(), self.spec.figures(self.state, result, self.progress),
+                                 strict=True):
+                slot.sync(fig)
+        self._show_readout()
 
     # ---------------------------------------------------------------- numbers and exports
     def numbers(self) -> dict:

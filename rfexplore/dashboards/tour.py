@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .. import plots, validation
-from ..experiments import tour_result, tour_training
+from ..experiments import tour_refine, tour_result, tour_training
 from ._base import Control, Explorer, Play, Progress, Spec, State, readout_table
 from ._figures import apply_patch
 
 __all__ = ["TourConfig", "TourDashboard", "tour"]
 
 RF_TRACE, NEURON_TRACE = "random features (output layer trained)", "single neuron (gradient descent)"
+BUDGET_TRACE = "with magnitude budget M"
+BUDGET_SLICE = 0.2       # seconds: a budget fit runs this long before the page answers, then in slices as long
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,20 @@ class TourConfig(State):
 # ---------------------------------------------------------------- compute: calls into experiments
 
 
-def _compute(pool_size):
+def _compute(pool_size, budget_seconds):
     def compute(c: TourConfig):
         return tour_result(c.d, c.width, pool_size=pool_size, magnitude=c.magnitude, target_norm=c.target_norm,
-                           lr=c.lr, seed=c.seed, symmetric=c.symmetric)
+                           lr=c.lr, seed=c.seed, symmetric=c.symmetric, budget_seconds=budget_seconds)
     return compute
+
+
+def _refine(budget_seconds):
+    """One more slice of an unfinished budget fit (``None`` once it is final)."""
+    def refine(c: TourConfig, res):
+        if not res.pending:
+            return None
+        return replace(res, point=tour_refine(res.curve, res.point, max_seconds=budget_seconds))
+    return refine
 
 
 def _train(c: TourConfig, res):
@@ -101,13 +112,29 @@ def _frame(c: TourConfig, res, progress):
     return [training, None, None, trajectory]
 
 
+def _budget_marks(res) -> dict:
+    """The budget's marker on the width figure: filled once the fit is final; while it is still running, open
+    and with a note on the figure that the number shown is not yet converged."""
+    p = res.point
+    fit = p.constrained
+    mark = {BUDGET_TRACE: dict(x=[p.width] if fit else [], y=[fit.relative_error] if fit else [],
+                               marker={"symbol": "diamond-open" if p.pending else "diamond"})}
+    # one note, hidden when the number is final (a patch updates annotations in place, it cannot remove one)
+    text = ""
+    if fit is not None and not fit.converged:
+        text = (f"budget fit {'still running' if p.pending else 'stopped'}: not yet converged "
+                f"(KKT residual {fit.kkt_residual:.0e})")
+    mark["layout"] = {"annotations": [dict(text=text, visible=bool(text), xref="paper", yref="paper", x=0.01,
+                                           y=0.02, xanchor="left", yanchor="bottom", showarrow=False,
+                                           font={"color": "#b35900", "size": 12})]}
+    return mark
+
+
 def _marks(c: TourConfig, res, progress):
     """A width or budget move (same pool and target): the markers, and the training at its start."""
     p, w = res.point, c.width
     bx = [1.0, float(res.curve.pool_size)] if c.magnitude is not None else []
-    width = {"current width": dict(x=[w], y=[res.curve.errors[w - 1]]),
-             "with magnitude budget M": dict(x=[w] if p.constrained else [],
-                                             y=[p.constrained.relative_error] if p.constrained else [])}
+    width = {"current width": dict(x=[w], y=[res.curve.errors[w - 1]]), **_budget_marks(res)}
     magnitude = {"current width": dict(x=[w], y=[p.best.magnitude]),
                  "magnitude budget M": dict(x=bx, y=[c.magnitude] * len(bx))}
     training, _, _, trajectory = _frame(c, res, progress)
@@ -128,6 +155,7 @@ def _figures(c: TourConfig, res, progress):
     for fig, patch in zip(figs, _frame(c, res, progress), strict=True):
         if patch:
             apply_patch(fig, patch)
+    apply_patch(figs[1], _budget_marks(res))
     return figs
 
 
@@ -139,6 +167,7 @@ def _numbers(c: TourConfig, res, progress) -> dict:
     out = {"d": c.d, "width": c.width, "rf_error": float(res.curve.errors[c.width - 1]), "plateau": res.plateau,
            "magnitude": p.best.magnitude,
            "rf_error_with_budget": None if p.constrained is None else p.constrained.relative_error,
+           "budget_converged": None if p.constrained is None else p.constrained.converged,
            "step": progress.step, "jitter": res.curve.nested.jitter}
     if progress.step > 0 and h is not None:
         out["neuron_error"] = float(h.neuron_losses[min(progress.step, len(h.neuron_losses) - 1)])
@@ -156,7 +185,10 @@ def _readout(c: TourConfig, res, progress) -> str:
         ("size of the best fit r·max|uᵢ|", f"{n['magnitude']:.3g}", f"|u|₂ = {res.point.best.l2_norm:.3g}"),
     ]
     if n["rf_error_with_budget"] is not None:
-        rows.append((f"RF error with budget M = {c.magnitude:.3g}", f"{n['rf_error_with_budget']:.4f}", ""))
+        fit = res.point.constrained
+        note = "" if fit.converged else (f"not yet converged ({'still running' if res.pending else 'stopped'}; "
+                                         f"at most {fit.gap:.1e} above the best)")
+        rows.append((f"RF error with budget M = {c.magnitude:.3g}", f"{n['rf_error_with_budget']:.4f}", note))
     if "neuron_error" in n:
         rows.append(("neuron error (gradient descent)", f"{n['neuron_error']:.2e}", ""))
         rows.append(("RF error during training", f"{n['rf_training_error']:.4f}", ""))
@@ -214,18 +246,29 @@ class TourDashboard(Explorer):
         dashboard's settings off screen (the tour's guided experiments, scripts, tests). Drawing
         figures that nobody sees floods the kernel's output channel, where Voila can then miss the
         end of a cell and hang.
+    budget_seconds : float or None, optional
+        How long a budget fit may run before the dashboard answers (default ``BUDGET_SLICE`` on
+        screen; ``None``, to the end, when headless). An unfinished fit is shown as its best
+        iterate so far, marked not yet converged on the width figure and in the readout, and runs
+        on in slices as long between the page's events (or at once with :meth:`finish`); the
+        finished number is the same bits whatever the slices were.
     """
 
     def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None,
-                 headless: bool = False):
+                 headless: bool = False, budget_seconds: float | None | str = "auto"):
         self.pool_size = validation.positive_int("pool_size", pool_size)
+        if isinstance(budget_seconds, str) and budget_seconds == "auto":
+            budget_seconds = None if headless else BUDGET_SLICE
+        elif budget_seconds is not None:
+            budget_seconds = validation.positive("budget_seconds", budget_seconds)
+        self.budget_seconds = budget_seconds
         spec = Spec(
-            name="tour", state=TourConfig, compute=_compute(self.pool_size), figures=_figures,
+            name="tour", state=TourConfig, compute=_compute(self.pool_size, budget_seconds), figures=_figures,
             figure_names=("training", "width", "magnitude", "trajectory"), readout=_readout,
             context={"pool_size": self.pool_size}, heading="<b>Knobs</b>", marks=_marks,
             redraw_on=("d", "seed", "symmetric", "target_norm"),
             play=Play(steps="steps", train=_train, frame=_frame, heading="<b>Training</b> (both models, same steps)"),
-            numbers=_numbers, export=_export, csv=_csv)
+            numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds))
         super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless)
 
 

@@ -88,6 +88,7 @@ from .tour import (
     tour_curve,
     tour_plateau,
     tour_point,
+    tour_refine,
     tour_result,
     tour_start,
     tour_training,
@@ -110,5 +111,5 @@ __all__ = [
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
     "TourCurve", "TourPoint", "TourResult", "TourTraining", "tour_curve", "tour_plateau", "tour_point",
-    "tour_result", "tour_start", "tour_training",
+    "tour_refine", "tour_result", "tour_start", "tour_training",
 ]

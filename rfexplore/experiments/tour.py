@@ -6,7 +6,7 @@ One pool of ``pool_size`` features and one factorization give the exact RF error
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from ..train import train_neuron, train_rf
 from ._cache import CACHE, Cache
 
 __all__ = ["TourCurve", "TourPoint", "TourResult", "TourTraining", "tour_curve", "tour_plateau", "tour_point",
-           "tour_result", "tour_start", "tour_training"]
+           "tour_refine", "tour_result", "tour_start", "tour_training"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,23 @@ class TourCurve:
 
 @dataclass(frozen=True)
 class TourPoint:
-    """The best fit at one width, and the fit under the budget ``r·max|u_i| <= magnitude`` (None: no budget)."""
+    """The best fit at one width, and the fit under the budget ``r·max|u_i| <= magnitude`` (None: no budget).
+
+    A budget fit given a time limit (:func:`tour_point`'s ``max_seconds``) may come back unfinished:
+    ``pending`` is then True, ``constrained`` is its best feasible iterate so far (``converged``
+    False, with its KKT residual and certified gap) and :func:`tour_refine` runs it further; the
+    finished fit has the same bits whatever the slices were."""
 
     width: int
     magnitude: float | None
     best: object                  # FitResult
     constrained: object           # FitResult or None
+    solve: object = field(default=None, repr=False, compare=False)   # BudgetSolve while unfinished
+
+    @property
+    def pending(self) -> bool:
+        """True while the budget fit is not final (not converged, and not given up)."""
+        return self.solve is not None
 
 
 @dataclass(frozen=True)
@@ -103,12 +114,51 @@ def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0,
     return cache.remember(key, build)
 
 
-def tour_point(curve: TourCurve, width: int, magnitude: float | None = None) -> TourPoint:
-    """The best fit with the first ``width`` features of ``curve``'s pool, and the fit under the budget."""
+BUDGET_MAX_STEPS = 20000     # a tour's budget fit gives up (stays marked not converged) after this many steps
+
+
+def _budget_key(curve, width, magnitude):
+    return ("tour_budget", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
+            float(magnitude))
+
+
+def tour_point(curve: TourCurve, width: int, magnitude: float | None = None, *, max_seconds: float | None = None,
+               cache: Cache | None = None) -> TourPoint:
+    """The best fit with the first ``width`` features of ``curve``'s pool, and the fit under the budget.
+
+    The budget fit always starts from the same point with its own solver state
+    (:meth:`~rfexplore.fit.NestedFit.budget_solve`), so a configuration gives the same bits whatever
+    was computed before. ``max_seconds``: run it for about that long (past one solver step or one
+    factorization) and return it unfinished if it has not converged (``pending``; continue with
+    :func:`tour_refine`); ``None``: to the end. Finished budget fits are cached."""
     best = curve.nested.fit(width)
-    # cold start from the best fit: the same state gives the same numbers bit for bit, whatever came before
-    constrained = None if magnitude is None else curve.nested.fit(width, magnitude=magnitude, warm_start=False)
-    return TourPoint(width=int(width), magnitude=magnitude, best=best, constrained=constrained)
+    if magnitude is None:
+        return TourPoint(width=int(width), magnitude=None, best=best, constrained=None)
+    cache = CACHE if cache is None else cache
+    done = cache.get(_budget_key(curve, width, magnitude))
+    if done is not None:
+        return TourPoint(width=int(width), magnitude=magnitude, best=best, constrained=done)
+    point = TourPoint(width=int(width), magnitude=magnitude, best=best, constrained=None,
+                      solve=curve.nested.budget_solve(width, magnitude))
+    return tour_refine(curve, point, max_seconds=max_seconds, cache=cache)
+
+
+def tour_refine(curve: TourCurve, point: TourPoint, *, max_seconds: float | None = None,
+                cache: Cache | None = None) -> TourPoint:
+    """``point`` with its unfinished budget fit run one slice further (about ``max_seconds``; ``None``: to
+    the end); ``point`` itself if it is final. Gives up after ``BUDGET_MAX_STEPS`` solver steps (the fit
+    then stays marked not converged)."""
+    solve = point.solve
+    if solve is None:
+        return point
+    while True:
+        res = solve.advance(max_seconds=max_seconds)
+        if solve.done or solve.steps >= BUDGET_MAX_STEPS or max_seconds is not None:
+            break
+    if solve.done:
+        (CACHE if cache is None else cache).put(_budget_key(curve, point.width, point.magnitude), res)
+    final = solve.done or solve.steps >= BUDGET_MAX_STEPS
+    return replace(point, constrained=res, solve=None if final else solve)
 
 
 def tour_plateau(curve: TourCurve, width: int) -> float:
@@ -162,11 +212,21 @@ class TourResult:
     plateau: float
     start: object                 # NeuronResult of one step: entry 0 is the start
 
+    @property
+    def pending(self) -> bool:
+        """True while the budget fit is unfinished (:func:`tour_refine`)."""
+        return self.point.pending
+
 
 def tour_result(d: int, width: int, *, pool_size: int, magnitude: float | None = None, target_norm: float = 1.0,
-                lr: float = 0.1, seed: int = 0, symmetric: bool = True, cache: Cache | None = None) -> TourResult:
-    """:func:`tour_curve` (cached), :func:`tour_point` at ``width`` and :func:`tour_start`."""
+                lr: float = 0.1, seed: int = 0, symmetric: bool = True, budget_seconds: float | None = None,
+                cache: Cache | None = None) -> TourResult:
+    """:func:`tour_curve` (cached), :func:`tour_point` at ``width`` (its budget fit run for at most about
+    ``budget_seconds``; ``None``: to the end) and :func:`tour_start`."""
     width = validation.integer("width", width, low=1, high=pool_size)
+    if budget_seconds is not None:
+        budget_seconds = validation.positive("budget_seconds", budget_seconds)
     curve = tour_curve(d, pool_size=pool_size, symmetric=symmetric, seed=seed, target_norm=target_norm, cache=cache)
-    return TourResult(curve=curve, point=tour_point(curve, int(width), magnitude), plateau=tour_plateau(curve, width),
+    point = tour_point(curve, int(width), magnitude, max_seconds=budget_seconds, cache=cache)
+    return TourResult(curve=curve, point=point, plateau=tour_plateau(curve, width),
                       start=tour_start(d, lr=lr, seed=seed, target_norm=target_norm, cache=cache))

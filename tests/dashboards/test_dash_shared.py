@@ -129,11 +129,12 @@ def test_unknown_names_raise_a_type_error(dash):
 
 def test_json_and_query_restore_the_same_numbers_bit_for_bit(dash):
     name, d = dash
-    assert d.set(**CASES[name][4])
+    assert d.set(**CASES[name][4]) and d.finish()            # finish: the final numbers (tour: budget fit)
     state, numbers = d.config, d.numbers()
     for text in (state.to_json(), state.to_query(), "?" + state.to_query()):
         fresh = make(name)
         assert fresh.load(text), fresh.status.value
+        assert fresh.finish()
         assert fresh.config == state                       # == on floats: the same bits
         for field in state.__dataclass_fields__:
             a, b = getattr(fresh.config, field), getattr(state, field)

@@ -62,6 +62,7 @@ def test_magnitude_budget_raises_the_floor(dash):
     free = dash.numbers()
     dash.controls['magnitude'].value = 3.0
     dash.toggles['magnitude'].value = True
+    assert dash.finish()                                    # the budget fit to the end (on screen: in slices)
     n = dash.numbers()
     assert dash.config.magnitude == pytest.approx(3.0)
     assert n["rf_error_with_budget"] > free["rf_error"] + 0.05
