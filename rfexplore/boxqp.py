@@ -427,7 +427,8 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
     if kkt > tol and not clock.stop(0, _info(0, P.value(e, o, Ee, s), kkt, gap, clock), timed=False):
         steps = _fista_pairs(P, e, o, Ee, s, tol, hint) if resume is None else resume["steps"]
         H = None
-        for step, e, o, Ee, s, f, kkt, gap, H in steps:
+        for state in steps:
+            step, e, o, Ee, s, f, kkt, gap, H = state
             it += step
             if kkt <= tol:
                 break
