@@ -16,8 +16,14 @@
       the solver this replaced (FISTA on the dense Gram matrix with periodic active-set steps,
       copied below, called as the tour called it), which is capped at ``--old-cap`` seconds a call.
 
+(v)   The tour's budget fit in slices, kernel side: a headless ``TourDashboard`` with the on-screen slice
+      (``BUDGET_SLICE``) makes budget moves (x 10^0.05) and width moves (-5 %) under a budget at
+      widths 256 .. 4096; for each move the time until ``set_config`` returns (the page's answer,
+      the fit's first slice), the longest later slice, the slices and the time until the number is
+      final, and whether that final number has the bits of one uninterrupted fit.
+
 Ratios, not absolute times, are the point: they compare methods on the same machine and load.
-Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda] [--only budget] [--old-cap 60]``.
+Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda] [--only budget|slices] [--old-cap 60]``.
 Not a test: it prints tables.
 """
 
@@ -265,11 +271,50 @@ def budget_moves(widths, pool_size, device, old_cap, old_moves, M0=10.0, steps=4
           "relative errors of the two solvers)")
 
 
+def sliced_moves(widths, pool_size, M0=10.0):
+    from rfexplore.dashboards import TourConfig, TourDashboard
+    from rfexplore.dashboards.tour import BUDGET_SLICE
+    from rfexplore.experiments import Cache, tour_point
+
+    print(f"\n(v) the tour's budget fit in slices of {BUDGET_SLICE:g} s (headless TourDashboard, pool {pool_size}, "
+          f"d = 40, budget from M = {M0:g}; {torch.get_num_threads()} threads, load average "
+          f"{open('/proc/loadavg').read().split()[0]})")
+    print(f"{'width':>6} {'move':<26} {'answer ms':>10} {'max slice ms':>13} {'slices':>7} {'final s':>8} "
+          f"{'steps':>6} {'= one call':>11}")
+    for m in widths:
+        dash = TourDashboard(TourConfig(width=m), pool_size=pool_size, headless=True, budget_seconds=BUDGET_SLICE)
+        dash.result.curve.nested._factor.even_gram()           # once per pool (the first budget fit computes it)
+        w1, w2 = round(m * 0.95), round(m * 0.95 ** 2)
+        moves = [("budget on, M = 10", dict(magnitude=M0)), ("budget x10^0.05", dict(magnitude=M0 * 10 ** 0.05)),
+                 ("budget x10^0.05", dict(magnitude=M0 * 10 ** 0.1)),
+                 ("budget /10^0.05 (seen)", dict(magnitude=M0 * 10 ** 0.05)),
+                 (f"width -5 % ({w1})", dict(width=w1)), (f"width -5 % ({w2})", dict(width=w2))]
+        for name, change in moves:
+            t0 = time.perf_counter()
+            dash.set_config(**change)
+            answer = time.perf_counter() - t0
+            slices = []
+            while dash.pending:
+                t1 = time.perf_counter()
+                dash.finish(max_slices=1)
+                slices.append(time.perf_counter() - t1)
+            total = answer + sum(slices)
+            c, fit = dash.config, dash.result.point.constrained
+            one = tour_point(dash.result.curve, c.width, c.magnitude, cache=Cache()).constrained
+            same = bool(np.array_equal(one.weights, fit.weights)) and one.relative_error == fit.relative_error
+            steps = fit.iterations if not slices else "-"
+            print(f"{m:>6} {name:<26} {1e3 * answer:>10.0f} {1e3 * max(slices, default=0.0):>13.0f} "
+                  f"{len(slices) + 1:>7} {total:>8.2f} {steps!s:>6} {str(same):>11}")
+    print("(answer: set_config's time, the page's wait; later slices run between the page's events; 'final s': "
+          "answer plus every slice; '= one call': the final fit has the bits of tour_point without a time limit)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller pools (a smoke run)")
     ap.add_argument("--device", default=None, help="torch device, e.g. cuda (default: cpu)")
-    ap.add_argument("--only", choices=["budget"], default=None, help="run only section (iv)")
+    ap.add_argument("--only", choices=["budget", "slices"], default=None,
+                    help="run only section (iv) (budget) or (v) (slices)")
     ap.add_argument("--old-cap", type=float, default=60.0, help="seconds allowed to the old budget solver a call")
     ap.add_argument("--old-moves", type=int, default=1, help="moves of each sequence timed with the old solver")
     args = ap.parse_args()
@@ -281,7 +326,10 @@ def main():
         exact_vs_sampled(20, 100 if args.quick else 200, args.device)
         throughput(50, R, args.device, repeat)
     widths = [256, 1024] if args.quick else [256, 1024, 2048, 3000, 4096]
-    budget_moves(widths, 4096, args.device, args.old_cap, args.old_moves)
+    if args.only != "slices":
+        budget_moves(widths, 4096, args.device, args.old_cap, args.old_moves)
+    if args.only != "budget":
+        sliced_moves(widths, 4096)
 
 
 if __name__ == "__main__":

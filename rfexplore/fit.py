@@ -495,7 +495,7 @@ class BudgetSolve:
     def __init__(self, nested: NestedFit, m: int, magnitude: float, tol: float):
         self.nested, self.width, self.magnitude, self.tol = nested, m, magnitude, tol
         self.result: FitResult | None = None      # after the latest slice
-        self._hint, self._u = {}, None
+        self._hint, self._u, self._best = {}, None, None
         self.slices, self.steps = 0, 0             # slices run, solver steps in all
 
     @property
@@ -510,7 +510,9 @@ class BudgetSolve:
         if self.done:
             return self.result
         nested, m = self.nested, self.width
-        u = nested.weights(m)
+        if self._best is None:
+            self._best = nested.weights(m)
+        u = self._best
         if not nested._binds(m, u, self.magnitude):
             self.result = nested._result(m, u, float(nested._errors[m - 1]), "exact", self.magnitude)
             return self.result

@@ -18,7 +18,7 @@ __all__ = ["TourConfig", "TourDashboard", "tour"]
 
 RF_TRACE, NEURON_TRACE = "random features (output layer trained)", "single neuron (gradient descent)"
 BUDGET_TRACE = "with magnitude budget M"
-BUDGET_SLICE = 0.2       # seconds: a budget fit runs this long before the page answers, then in slices as long
+BUDGET_SLICE = 0.1       # seconds: a budget fit runs this long before the page answers, then in slices as long
 
 
 @dataclass(frozen=True)
