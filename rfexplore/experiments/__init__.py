@@ -81,6 +81,9 @@ from .staircase import (
     staircase_width,
 )
 from .tour import (
+    TOUR_OFFSETS,
+    TOUR_PERIOD,
+    TOUR_TARGETS,
     TourCurve,
     TourPoint,
     TourResult,
@@ -90,6 +93,7 @@ from .tour import (
     tour_point,
     tour_result,
     tour_start,
+    tour_target,
     tour_training,
 )
 
@@ -109,6 +113,6 @@ __all__ = [
     "features_result", "features_target", "features_training_inputs",
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
-    "TourCurve", "TourPoint", "TourResult", "TourTraining", "tour_curve", "tour_plateau", "tour_point",
-    "tour_result", "tour_start", "tour_training",
+    "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
+    "tour_curve", "tour_plateau", "tour_point", "tour_result", "tour_start", "tour_target", "tour_training",
 ]
