@@ -34,6 +34,7 @@ from .limitation import (
     pick,
     power_fit,
 )
+from .magnitude import BudgetNeeded, budget_needed
 from .neuron import (
     NEURON_D_RANGE,
     NEURON_DEAD_BIAS,
@@ -113,6 +114,7 @@ __all__ = [
     "features_result", "features_target", "features_training_inputs",
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
+    "BudgetNeeded", "budget_needed",
     "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
     "tour_curve", "tour_plateau", "tour_point", "tour_result", "tour_start", "tour_target", "tour_training",
 ]
