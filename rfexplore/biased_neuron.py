@@ -211,8 +211,10 @@ class BiasedNeuronResult:
     biases : ``b_t``;  norms : ``|w_t|``;  angles : angle between ``w_t`` and ``w*`` (radians)
     gradient_norms : ``|(grad_w F, dF/db)|`` of the (absolute) loss at step ``t``
     active : ``P(<w_t, x> + b_t > 0) = Phi(b_t / |w_t|)``, the share of inputs where the neuron is on
+    distances : ``|(w_t, b_t) - (w*, b*)| / |(w*, b*)|``, the relative distance of all ``d + 1`` parameters
     weights, bias : the final ``w`` ``(d,)`` and ``b``
-    stopped_by : ``None``, ``"diverged"`` (non-finite loss) or ``"collapsed"`` (``w`` reached 0)
+    stopped_by : ``None``, ``"diverged"`` (non-finite loss), ``"collapsed"`` (``w`` reached 0),
+    ``"callback"`` (the callback asked to stop) or ``"interrupt"`` (``KeyboardInterrupt``: the run so far)
     """
 
     d: int
@@ -222,6 +224,7 @@ class BiasedNeuronResult:
     angles: np.ndarray
     gradient_norms: np.ndarray
     active: np.ndarray
+    distances: np.ndarray
     weights: np.ndarray = field(repr=False)
     bias: float = 0.0
     steps_done: int = 0
@@ -231,6 +234,11 @@ class BiasedNeuronResult:
     lr: float = 0.0
     seed: int = 0
     target: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Every step ran (no failure mode, no stop request)."""
+        return self.stopped_by is None
 
     def steps_to(self, level: float) -> int | None:
         """First step whose relative loss is ``<= level`` (``None`` if never)."""
@@ -255,7 +263,7 @@ def _start(init, d, seed, init_scale, init_bias):
 
 
 def train_biased_neuron(d: int, *, target: ReluTarget, steps: int, lr: float, seed: int = 0, init="random",
-                        init_scale: float = 1.0, init_bias: float = 0.0) -> BiasedNeuronResult:
+                        init_scale: float = 1.0, init_bias: float = 0.0, callback=None) -> BiasedNeuronResult:
     """Gradient descent on ``(w, b)`` for ``relu(<w,x> + b)`` towards a ReLU neuron, on the exact population loss.
 
     Parameters
@@ -273,6 +281,10 @@ def train_biased_neuron(d: int, *, target: ReluTarget, steps: int, lr: float, se
     init : "random" or tuple (w0, b0)
         ``"random"``: a uniform random direction with norm ``init_scale`` and bias ``init_bias``.
     init_scale, init_bias : float
+    callback : callable, optional
+        ``callback(step, state)`` after every step, ``state`` with ``"step"``, ``"steps"``, ``"loss"``
+        (relative), ``"w"`` and ``"b"``; anything true stops the run (``stopped_by="callback"``). A
+        ``KeyboardInterrupt`` returns the run so far (``stopped_by="interrupt"``), as in :mod:`rfexplore.train`.
 
     Returns
     -------
@@ -296,35 +308,69 @@ def train_biased_neuron(d: int, *, target: ReluTarget, steps: int, lr: float, se
     ws, bs = target.weight(d).astype(np.float64), float(target.bias)
     kss = float(target.second_moment(d))
     w, b = np.array(w0, dtype=np.float64), float(b0)
-    names = ("loss", "bias", "norm", "angle", "grad", "active")
+    names = ("loss", "bias", "norm", "angle", "grad", "active", "dist")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     hist = {k: np.full(steps + 1, np.nan) for k in names}
-    unit = ws / np.linalg.norm(ws)
-    stopped_by, message, done = None, "", 0
-    with np.errstate(over="ignore", invalid="ignore"):        # a diverging run is reported, not warned about
-        for t in range(steps + 1):
-            loss, gw, gb = biased_neuron_loss_and_grad(w, b, ws, bs)
-            nw = float(np.linalg.norm(w))
-            along = float(w @ unit)
-            hist["loss"][t] = loss / kss
-            hist["bias"][t] = b
-            hist["norm"][t] = nw
-            hist["angle"][t] = math.atan2(float(np.linalg.norm(w - along * unit)), along)
-            hist["grad"][t] = math.sqrt(float(gw @ gw) + gb * gb)
-            hist["active"][t] = float(special.ndtr(b / nw))                  # P(<w,x> + b > 0)
-            done = t
-            if not math.isfinite(hist["loss"][t]):
-                stopped_by, message = "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
-                break
-            if t == steps:
-                break
-            w_next = w - lr * gw                                             # one gradient step on (w, b)
-            if not np.any(w_next):
-                stopped_by = "collapsed"
-                message = f"w would reach exactly 0 at step {t + 1}, where F has no gradient: stopped at step {t}"
-                break
-            w, b = w_next, b - lr * gb
+    run = _Descent(ws, bs, kss, hist)
+    last, stopped_by, message = None, None, ""                 # last: (t, w, b) of the last row fully recorded
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):    # a diverging run is reported, not warned about
+            for t in range(steps + 1):
+                end = run.record(t, w, b, lr)
+                last = (t, w, b)                               # the commit: one assignment, atomic for an interrupt
+                if end is None and t < steps:
+                    w_next = w - lr * run.gw                   # one gradient step on (w, b)
+                    if not np.any(w_next):
+                        end = ("collapsed", f"w would reach exactly 0 at step {t + 1}, where F has no gradient: "
+                                            f"stopped at step {t}")
+                    elif callback is not None and callback(t, {"step": t, "steps": steps, "loss": hist["loss"][t],
+                                                               "w": w.copy(), "b": b}):
+                        end = ("callback", f"stopped by the callback after {t} of {steps} steps")
+                if end is not None:
+                    stopped_by, message = end
+                    break
+                if t < steps:
+                    w, b = w_next, b - lr * run.gb
+    except KeyboardInterrupt:
+        if last is None:                                       # not even the start was recorded: record it now
+            run.record(0, w, b, lr)
+            last = (0, w, b)
+        if last[0] < steps:
+            stopped_by, message = "interrupt", f"interrupted (KeyboardInterrupt) after {last[0]} of {steps} steps"
+    state = last
+    done, w, b = state
     cut = {k: v[: done + 1].copy() for k, v in hist.items()}
     return BiasedNeuronResult(
         d=d, losses=cut["loss"], biases=cut["bias"], norms=cut["norm"], angles=cut["angle"],
-        gradient_norms=cut["grad"], active=cut["active"], weights=w.copy(), bias=float(b), steps_done=done,
-        steps=steps, stopped_by=stopped_by, message=message, lr=lr, seed=seed, target=target.label())
+        gradient_norms=cut["grad"], active=cut["active"], distances=cut["dist"], weights=np.array(w, copy=True),
+        bias=float(b), steps_done=done, steps=steps, stopped_by=stopped_by, message=message, lr=lr, seed=seed,
+        target=target.label())
+
+
+class _Descent:
+    """Records history row ``t`` at ``(w, b)`` and keeps the gradient there for the next step."""
+
+    def __init__(self, ws, bs, kss, hist):
+        self.ws, self.bs, self.kss, self.hist = ws, bs, kss, hist
+        self.unit = ws / np.linalg.norm(ws)
+        self.size = math.sqrt(float(ws @ ws) + bs * bs)                      # |(w*, b*)|
+        self.gw, self.gb = None, None
+
+    def record(self, t, w, b, lr):
+        """Write row ``t``; ``None`` to go on, or ``(stopped_by, message)`` for a failure mode at this row."""
+        h = self.hist
+        loss, gw, gb = biased_neuron_loss_and_grad(w, b, self.ws, self.bs)
+        nw, along = float(np.linalg.norm(w)), float(w @ self.unit)
+        gap = w - self.ws
+        row = {"loss": loss / self.kss, "bias": b, "norm": nw,
+               "angle": math.atan2(float(np.linalg.norm(w - along * self.unit)), along),
+               "grad": math.sqrt(float(gw @ gw) + gb * gb),
+               "active": float(special.ndtr(b / nw)),                                  # P(<w,x> + b > 0)
+               "dist": math.sqrt(float(gap @ gap) + (b - self.bs) * (b - self.bs)) / self.size}  # relative
+        for k, v in row.items():
+            h[k][t] = v
+        self.gw, self.gb = gw, gb
+        if not math.isfinite(row["loss"]):
+            return "diverged", f"the loss became non-finite at step {t}: lr={lr:g} is too large"
+        return None

@@ -67,7 +67,7 @@ class FitResult:
 
     width: int
     relative_error: float
-    magnitude: float              # r * max_i |u_i|, the paper's measure
+    magnitude: float              # r * max_i |u_i|: this explorer's measure of "magnitude of its weights"
     l2_norm: float                # |u|_2
     weights: np.ndarray = field(repr=False)
     seed: int = 0

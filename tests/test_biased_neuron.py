@@ -123,3 +123,37 @@ def test_explicit_start_and_bad_settings():
 def test_too_large_a_step_diverges_and_says_so():
     res = train_biased_neuron(3, target=ReluTarget(norm=1.0, bias=-0.5), steps=2000, lr=1e3, seed=0)
     assert res.stopped_by in ("diverged", "collapsed") and res.steps_done < 2000 and res.message
+
+
+def test_distances_are_the_relative_parameter_distance_and_fall_to_zero():
+    target = ReluTarget(norm=1.0, bias=-0.25)
+    res = train_biased_neuron(5, target=target, steps=800, lr=0.5, seed=1)
+    ws, bs = target.weight(5), target.bias
+    size = np.sqrt(ws @ ws + bs * bs)
+    # the last entry from the final parameters, by hand
+    assert res.distances[-1] == pytest.approx(np.sqrt(np.sum((res.weights - ws) ** 2) + (res.bias - bs) ** 2) / size)
+    assert res.distances[0] > 0.5 and res.distances[-1] < 1e-5 and len(res.distances) == 801
+
+
+def test_a_callback_stops_the_run_and_the_history_is_cut_there():
+    seen = []
+    res = train_biased_neuron(4, target=ReluTarget(norm=1.0, bias=-0.5), steps=100, lr=0.5, seed=0,
+                              callback=lambda t, s: seen.append(s["loss"]) or t == 7)
+    assert res.stopped_by == "callback" and not res.complete and res.steps_done == 7
+    assert len(res.losses) == 8 and seen == pytest.approx(list(res.losses))
+    full = train_biased_neuron(4, target=ReluTarget(norm=1.0, bias=-0.5), steps=100, lr=0.5, seed=0)
+    assert full.complete and np.array_equal(full.losses[:8], res.losses)
+
+
+def test_a_keyboard_interrupt_returns_the_run_so_far():
+    def interrupt(t, state):
+        if t == 5:
+            raise KeyboardInterrupt
+    res = train_biased_neuron(4, target=ReluTarget(norm=1.0, bias=-0.5), steps=100, lr=0.5, seed=0, callback=interrupt)
+    assert res.stopped_by == "interrupt" and res.steps_done == 5 and "after 5 of 100" in res.message
+    assert len(res.losses) == len(res.distances) == 6 and np.isfinite(res.losses).all()
+
+
+def test_callback_must_be_callable():
+    with pytest.raises(TypeError, match="callback must be callable or None, got int"):
+        train_biased_neuron(4, target=ReluTarget(norm=1.0, bias=-0.5), steps=3, lr=0.5, callback=3)

@@ -21,6 +21,7 @@ class LimitationState(State):
     target_norm: float = 1.0
     bias: float = 0.0
     magnitude: float = 10.0
+    scaled: bool = True        # the steep neuron's bias grows with its norm: b·|w*| (the paper's hard neuron)
 
     CONTROLS = (
         Control("eps", "choice", "accuracy ε", "eps", options=LIMITATION_EPS),
@@ -29,6 +30,8 @@ class LimitationState(State):
         Control("target_norm", "choice", "target norm |w*|", "norm", options="norms", look="slider"),
         Control("bias", "choice", "target bias b", "b", options="biases", look="slider"),
         Control("magnitude", "choice", "budget M = r·max|uᵢ|", "M", options="budgets", look="slider"),
+        Control("scaled", "check", "bias grows with the norm: [⟨w*,x⟩ + b·|w*|]₊ (the paper's hard neuron)", "scaled",
+                width=520),
     )
 
 
@@ -46,6 +49,7 @@ def _figures(data, plateaus, ref_widths):
             free_errors={dd: data.budget_free[dd][0] for dd in data.budget_ds}, width=data.budget_width,
             current_budget=res.magnitude)
         offset = "" if res.bias == 0 else f" {'+' if res.bias > 0 else '−'} {abs(res.bias):g}"
+        offset += "·|w*|" if res.scaled and res.bias != 0 else ""
         fig4 = plots.plot_steep_neuron(
             data.norms, res.steep_rel, res.steep_abs, res.steep_second, current_norm=res.norm,
             title=f"Steep neuron [⟨w*,x⟩{offset}]₊: d = {res.d}, r = {res.width} (one pool)")
@@ -66,7 +70,9 @@ def _readout(data, plateau1):
              f"fitted growth over d: {slope}"),
             (f"error with budget M = {res.magnitude:g} at r = {data.budget_width}",
              ", ".join(f"d={dd}: {v:.3f}" for dd, v in res.budget_here.items()), ""),
-            (f"steep neuron |w*| = {res.norm:g} (= d^{power:.2f}), b = {res.bias:g}: relative error (pool of seed 0)",
+            (f"steep neuron |w*| = {res.norm:g} (= d^{power:.2f}), b = "
+             + (f"{res.bias:g}·|w*| = {res.bias * res.norm:g}" if res.scaled else f"{res.bias:g}")
+             + ": relative error (pool of seed 0)",
              f"{rel:.4f}", f"absolute {ab:.4g} = relative × E[y²] = {ey2:.4g}"),
         ]
         return readout_table(rows)
@@ -75,11 +81,13 @@ def _readout(data, plateau1):
 
 def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.15, width: int = 200,
                          d: int = 40, target_norm: float = 1.0, bias: float = 0.0, magnitude: float = 10.0,
-                         static=None, headless: bool = False, **precompute) -> Explorer:
+                         scaled: bool = True, static=None, headless: bool = False, **precompute) -> Explorer:
     """The limitation: RF error vs ``d`` at fixed width, width needed vs ``d``, budgets, a steep neuron.
 
     Controls: accuracy ``eps`` (select), ``width`` (log slider), ``d`` (for the steep neuron and the
-    markers), target norm ``|w*|`` and bias ``b`` of the steep neuron, budget ``M`` on ``r·max|u_i|``.
+    markers), target norm ``|w*|`` and bias ``b`` of the steep neuron (``scaled``: the bias is ``b |w*|``,
+    growing with the norm as in the paper's hard neuron; otherwise fixed, so that the neuron turns into the
+    bias-free one as ``|w*|`` grows), budget ``M`` on ``r·max|u_i|``.
     Figures: error vs ``d`` at fixed widths; width needed vs ``d`` for several ``eps`` (log-log, with
     ``d²`` and ``d⁴`` guides); error vs budget ``M``; relative and absolute error of
     ``relu(<w*,x> + b)`` vs ``|w*|``. Everything is looked up in ``data`` (computed by
@@ -97,7 +105,7 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
 
     def compute(c):
         return limitation_view(data, eps=c.eps, width=c.width, d=c.d, target_norm=c.target_norm, bias=c.bias,
-                               magnitude=c.magnitude)
+                               magnitude=c.magnitude, scaled=c.scaled)
 
     ds = ", ".join(map(str, data.ds))
     spec = Spec(name="limitation", state=LimitationState, compute=compute, figures=_figures(data, plateaus, ref_widths),
@@ -109,7 +117,7 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
                        f"sign-symmetric pairs, pools of {R} features for each of d = {ds}; every control is a "
                        "look-up."))
     explorer = Explorer(spec, LimitationState(eps=eps, width=width, d=d, target_norm=target_norm, bias=bias,
-                                              magnitude=magnitude), static=static, headless=headless)
+                                              magnitude=magnitude, scaled=scaled), static=static, headless=headless)
     explorer.data = data
     return explorer
 

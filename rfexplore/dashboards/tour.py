@@ -1,5 +1,10 @@
 """The headline dashboard (notebook 00 and the app page): vary ``d``, the width and the weight-magnitude
-budget, watch the RF error plateau while a single neuron learns by gradient descent."""
+budget, watch the RF error plateau while a single neuron learns by gradient descent.
+
+A target selector picks what is learned (:func:`rfexplore.experiments.tour_target`): the unit neuron
+(the easy case, a polynomial staircase), an offset neuron from the zig-zag's ReLU decomposition (hard
+for RF; gradient descent learns its bias too) or the zig-zag itself (the periodic function of the
+paper's proof; RF only)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import plots, validation
-from ..experiments import tour_refine, tour_result, tour_training
+from ..experiments import TOUR_OFFSETS, tour_refine, tour_result, tour_training
 from ._base import Control, Explorer, Play, Progress, Spec, State, readout_table
 from ._figures import apply_patch
 
@@ -19,6 +24,22 @@ __all__ = ["TourConfig", "TourDashboard", "tour"]
 RF_TRACE, NEURON_TRACE = "random features (output layer trained)", "single neuron (gradient descent)"
 BUDGET_TRACE = "with magnitude budget M"
 BUDGET_SLICE = 0.1       # seconds: a budget fit runs this long before the page answers, then in slices as long
+FEATURE_BIAS_STD = 1.0                  # "feature biases" ticked: b_i ~ N(0, 1)
+TARGET_OPTIONS = (
+    ("unit neuron [⟨w*,x⟩]₊ — the easy case: a polynomial staircase (Ghorbani et al. 2019)", "unit"),
+    ("offset neuron [⟨w*,x⟩ − c|w*|]₊ — a hard component of the zig-zag (notebook 07)", "offset"),
+    ("zig-zag tri(⟨w*,x⟩), period 1 — the periodic function of the paper's proof", "periodic"),
+)
+# what each target shows, one sentence (the readout's first row)
+SHOWS = {
+    "unit": "the easy case: RF need a width polynomial in d at each fixed accuracy (a staircase, Ghorbani et al. "
+            "2019); gradient descent learns the neuron",
+    "offset": "a hard component of the zig-zag: its RF error stays high and grows with d; gradient descent on a "
+              "neuron with a bias learns it from some starts and switches off from others (notebook 07)",
+    "periodic": "the proof's periodic function: nearly uncorrelated with every feature, its RF error goes to 1 as d "
+                "grows (with feature biases; without them an odd target fails by parity); not one neuron, so only "
+                "RF train",
+}
 
 
 @dataclass(frozen=True)
@@ -33,10 +54,15 @@ class TourConfig(State):
     steps: int = 200
     seed: int = 0
     symmetric: bool = True
+    target: str = "unit"                # one of TOUR_TARGETS (see rfexplore.experiments.tour_target)
+    offset: float = 1.25                # the offset neuron's kink, in standard deviations of <w*, x>
+    biases: bool = False                # features relu(<w_i, x> + b_i), b_i ~ N(0, 1) (the paper's model)
 
     D_RANGE = (2, 200)
     STEPS_RANGE = (1, 5000)
     CONTROLS = (
+        Control("target", "choice", "target", "target", options=TARGET_OPTIONS, width=640),
+        Control("offset", "choice", "offset c (kink at c·|w*|)", "offset", options=TOUR_OFFSETS, look="slider"),
         Control("d", "int", "input dimension d", "d", low=D_RANGE[0], high=D_RANGE[1]),
         # step 1e-5 in log10 units: every integer width up to ~40000 is exactly reachable, so the
         # frontend's rounding to the step never changes the width it is given
@@ -47,7 +73,9 @@ class TourConfig(State):
         Control("lr", "log", "learning rate", "lr", low=0.01, high=10.0, step=0.05),
         Control("steps", "int", "training steps", "steps", low=STEPS_RANGE[0], high=STEPS_RANGE[1], widget=False),
         Control("seed", "seed", "seed", "seed", width=230),
-        Control("symmetric", "check", "sign-symmetric pairs (w, −w)", "pairs", inline=True, width=220),
+        Control("symmetric", "check", "sign-symmetric pairs (w, −w); the paper's features are i.i.d.", "pairs",
+                inline=True, width=420),
+        Control("biases", "check", "feature biases bᵢ ~ N(0, 1) (the paper's model has biases)", "biases", width=430),
     )
 
     def validated(self, pool_size: int) -> TourConfig:
@@ -62,7 +90,8 @@ class TourConfig(State):
 def _compute(pool_size, budget_seconds):
     def compute(c: TourConfig):
         return tour_result(c.d, c.width, pool_size=pool_size, magnitude=c.magnitude, target_norm=c.target_norm,
-                           lr=c.lr, seed=c.seed, symmetric=c.symmetric, budget_seconds=budget_seconds)
+                           lr=c.lr, seed=c.seed, symmetric=c.symmetric, target=c.target, offset=c.offset,
+                           bias_std=FEATURE_BIAS_STD if c.biases else 0.0, budget_seconds=budget_seconds)
     return compute
 
 
@@ -90,9 +119,14 @@ def _history(res, progress) -> dict:
     h, t = progress.history, progress.step
     if t == 0 or h is None:
         s = res.start
+        if s is None:                   # the zig-zag: no single neuron to train
+            return dict(n_steps=[], rf_steps=[0], rf=[1.0], neuron=[], dist=[], ang=[])
         return dict(n_steps=[0], rf_steps=[0], rf=[1.0], neuron=[float(s.losses[0])],
                     dist=[float(s.distances[0])], ang=[float(s.angles[0])])
-    tn, tr = min(t, len(h.neuron_losses) - 1), min(t, len(h.rf_losses) - 1)
+    tr = min(t, len(h.rf_losses) - 1)
+    if h.neuron_losses is None:
+        return dict(n_steps=[], rf_steps=np.arange(tr + 1), rf=h.rf_losses[: tr + 1], neuron=[], dist=[], ang=[])
+    tn = min(t, len(h.neuron_losses) - 1)
     return dict(n_steps=np.arange(tn + 1), rf_steps=np.arange(tr + 1), rf=h.rf_losses[: tr + 1],
                 neuron=h.neuron_losses[: tn + 1], dist=h.distances[: tn + 1], ang=h.angles[: tn + 1])
 
@@ -168,9 +202,12 @@ def _numbers(c: TourConfig, res, progress) -> dict:
            "magnitude": p.best.magnitude,
            "rf_error_with_budget": None if p.constrained is None else p.constrained.relative_error,
            "budget_converged": None if p.constrained is None else p.constrained.converged,
-           "step": progress.step, "jitter": res.curve.nested.jitter}
+           "step": progress.step, "jitter": res.curve.nested.jitter, "target": c.target}
     if progress.step > 0 and h is not None:
-        out["neuron_error"] = float(h.neuron_losses[min(progress.step, len(h.neuron_losses) - 1)])
+        if h.neuron_losses is not None:
+            out["neuron_error"] = float(h.neuron_losses[min(progress.step, len(h.neuron_losses) - 1)])
+        if h.biases is not None:
+            out["neuron_bias"] = float(h.biases[min(progress.step, len(h.biases) - 1)])
         out["rf_training_error"] = float(h.rf_losses[min(progress.step, len(h.rf_losses) - 1)])
         out["training_complete"], out["steps_trained"] = h.complete, h.steps_done
     return out
@@ -179,21 +216,34 @@ def _numbers(c: TourConfig, res, progress) -> dict:
 def _readout(c: TourConfig, res, progress) -> str:
     n = _numbers(c, res, progress)
     rel, ey2 = n["rf_error"], res.curve.nested.kss
+    features = ("pairs" if c.symmetric else "i.i.d.") + (", biases N(0, 1)" if c.biases else ", bias-free")
     rows = [
+        ("this target shows", SHOWS[c.target], f"features: {features}"),
         ("RF error at this width (exact)", f"{rel:.4f}", f"absolute {rel * ey2:.3g}"),
-        ("plateau predicted for this d and width", f"{n['plateau']:.4f}", "ReLU energy left in higher degrees"),
-        ("size of the best fit r·max|uᵢ|", f"{n['magnitude']:.3g}", f"|u|₂ = {res.point.best.l2_norm:.3g}"),
     ]
+    if n["plateau"] is not None:
+        rows.append(("plateau predicted for this d and width", f"{n['plateau']:.4f}",
+                     "ReLU energy left in higher degrees"))
+    rows.append(("size of the best fit r·max|uᵢ| (this explorer's measure)", f"{n['magnitude']:.3g}",
+                 f"|u|₂ = {res.point.best.l2_norm:.3g}"))
     if n["rf_error_with_budget"] is not None:
         fit = res.point.constrained
         note = "" if fit.converged else (f"not yet converged ({'still running' if res.pending else 'stopped'}; "
                                          f"at most {fit.gap:.1e} above the best)")
         rows.append((f"RF error with budget M = {c.magnitude:.3g}", f"{n['rf_error_with_budget']:.4f}", note))
-    if "neuron_error" in n:
-        rows.append(("neuron error (gradient descent)", f"{n['neuron_error']:.2e}", ""))
+    if c.target == "periodic":
+        rows.append(("neuron error (gradient descent)", "—", "the zig-zag is not one neuron: only RF train"))
+        if "rf_training_error" in n:
+            rows.append(("RF error during training", f"{n['rf_training_error']:.4f}", ""))
+    elif "neuron_error" in n:
+        bias = ""
+        if "neuron_bias" in n:
+            bias = f"its bias b = {n['neuron_bias']:+.3g} (target {-c.offset * c.target_norm:+.3g})"
+        rows.append(("neuron error (gradient descent)", f"{n['neuron_error']:.2e}", bias))
         rows.append(("RF error during training", f"{n['rf_training_error']:.4f}", ""))
     else:
-        rows.append(("neuron error (gradient descent)", "press ▶ Play", ""))
+        rows.append(("neuron error (gradient descent)", "press ▶ Play",
+                     "the neuron learns a bias too" if c.target == "offset" else ""))
     rows.append(("training step", f"{n['step']} / {c.steps}", ""))
     warning = ""
     if n.get("training_complete") is False:
@@ -266,7 +316,7 @@ class TourDashboard(Explorer):
             name="tour", state=TourConfig, compute=_compute(self.pool_size, budget_seconds), figures=_figures,
             figure_names=("training", "width", "magnitude", "trajectory"), readout=_readout,
             context={"pool_size": self.pool_size}, heading="<b>Knobs</b>", marks=_marks,
-            redraw_on=("d", "seed", "symmetric", "target_norm"),
+            redraw_on=("d", "seed", "symmetric", "target_norm", "target", "offset", "biases"),
             play=Play(steps="steps", train=_train, frame=_frame, heading="<b>Training</b> (both models, same steps)"),
             numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds))
         super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless)

@@ -34,6 +34,7 @@ from .limitation import (
     pick,
     power_fit,
 )
+from .magnitude import BudgetNeeded, budget_needed
 from .neuron import (
     NEURON_D_RANGE,
     NEURON_DEAD_BIAS,
@@ -81,6 +82,9 @@ from .staircase import (
     staircase_width,
 )
 from .tour import (
+    TOUR_OFFSETS,
+    TOUR_PERIOD,
+    TOUR_TARGETS,
     TourCurve,
     TourPoint,
     TourResult,
@@ -91,6 +95,7 @@ from .tour import (
     tour_refine,
     tour_result,
     tour_start,
+    tour_target,
     tour_training,
 )
 
@@ -110,6 +115,8 @@ __all__ = [
     "features_result", "features_target", "features_training_inputs",
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
-    "TourCurve", "TourPoint", "TourResult", "TourTraining", "tour_curve", "tour_plateau", "tour_point",
-    "tour_refine", "tour_result", "tour_start", "tour_training",
+    "BudgetNeeded", "budget_needed",
+    "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
+    "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
+    "tour_training",
 ]

@@ -4,7 +4,7 @@ steep neurons, precomputed once so that every dashboard control is a look-up."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,6 +61,9 @@ class LimitationData:
     budgets: tuple
     budget_errors: dict     # d -> relative error with |u_i| <= M / r for each M in budgets (seed 0)
     budget_free: dict       # d -> (relative error, r·max|u_i|) of the unconstrained fit (seed 0)
+    # the bias grown with the norm, b = c |w*| (the paper's hard neuron has norm and bias poly(d)):
+    steep_scaled: dict = field(default_factory=dict)    # (d, c, |w*|) -> relative error of relu(<w*,x> + c|w*|)
+    second_scaled: dict = field(default_factory=dict)   # (c, |w*|) -> E[y^2]
 
 
 def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), norms=LIMITATION_NORMS,
@@ -68,7 +71,8 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
                       budgets=LIMITATION_BUDGETS, device=None) -> LimitationData:
     """Precompute :class:`LimitationData`: one ``fit_nested`` per ``(d, seed)``, then only cheap re-uses.
 
-    The steep neuron ``relu(<w*,x> + b)`` and the magnitudes reuse seed 0's factorization
+    The steep neuron ``relu(<w*,x> + b)`` with a fixed bias ``b`` and with a bias grown with the norm,
+    ``relu(<w*,x> + c|w*|)`` (``c`` taken from ``biases``), and the magnitudes reuse seed 0's factorization
     (:meth:`NestedFit.retarget`, :meth:`NestedFit.fit`); the budget curves solve the box QP
     ``|u_i| <= M / r`` at ``budget_width`` for each ``d`` in ``budget_ds`` (which must be among ``ds``).
     """
@@ -88,6 +92,7 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
     norms, biases, budgets = (tuple(float(v) for v in a) for a in (norms, biases, budgets))
     grid = _log_grid(pool_size, 16)
     errors, magnitudes, grid_errors, steep, budget_errors, budget_free = {}, {}, {}, {}, {}, {}
+    steep_scaled = {}
     for d in ds:
         curves = []
         for s in seeds:
@@ -101,6 +106,7 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
             for b in biases:
                 for n in norms:
                     steep[(d, b, n)] = nested.retarget(ReluTarget(norm=n, bias=b)).relative_errors()
+                    steep_scaled[(d, b, n)] = nested.retarget(ReluTarget(norm=n, bias=b * n)).relative_errors()
             if d in budget_ds:
                 free = nested.fit(budget_width)
                 budget_free[d] = (free.relative_error, free.magnitude)
@@ -111,9 +117,10 @@ def limitation_curves(ds=LIMITATION_DS, *, pool_size: int = 1000, seeds=(0, 1), 
                 budget_errors[d] = np.array([errs[M] for M in budgets])
         errors[d] = np.mean(curves, axis=0)
     second = {(b, n): ReluTarget(norm=n, bias=b).second_moment(1) for b in biases for n in norms}
+    second_scaled = {(c, n): ReluTarget(norm=n, bias=c * n).second_moment(1) for c in biases for n in norms}
     return LimitationData(ds, seeds, pool_size, errors, grid, magnitudes, grid_errors, norms, biases, steep,
                           second, tuple(d for d in ds if d in budget_ds), budget_width, budgets,
-                          budget_errors, budget_free)
+                          budget_errors, budget_free, steep_scaled, second_scaled)
 
 
 def limitation_plateaus() -> tuple[float, float]:
@@ -151,11 +158,18 @@ class LimitationView:
     steep_second: np.ndarray      # E[y^2]
     steep_here: tuple             # (relative, absolute, E[y^2]) at this |w*|
     budget_here: dict             # d -> error with this budget at the data's budget width
+    scaled: bool = False          # the steep neuron is relu(<w*,x> + bias |w*|) (True) or relu(<w*,x> + bias)
 
 
 def limitation_view(data: LimitationData, *, eps: float, width: int, d: int, target_norm: float, bias: float,
-                    magnitude: float) -> LimitationView:
-    """Every number the limitation dashboard shows for one setting (look-ups in ``data``)."""
+                    magnitude: float, scaled: bool = False) -> LimitationView:
+    """Every number the limitation dashboard shows for one setting (look-ups in ``data``).
+
+    ``scaled``: the steep neuron's bias grows with its norm, ``relu(<w*,x> + bias |w*|)`` (its shape, and
+    so its relative error, is the same at every ``|w*|``); otherwise ``relu(<w*,x> + bias)`` with a fixed
+    bias, which turns into the bias-free neuron as ``|w*|`` grows."""
+    if not isinstance(scaled, (bool, np.bool_)):
+        raise TypeError(f"scaled must be True or False, got {scaled!r}")
     R, ds = data.pool_size, data.ds
     eps = pick("eps", eps, LIMITATION_EPS)
     m = validation.integer("width", width, low=1, high=R)
@@ -174,12 +188,13 @@ def limitation_view(data: LimitationData, *, eps: float, width: int, d: int, tar
             lo = max(min(ds), d0 * w0 ** (-1.0 / p))
             gx = np.geomspace(lo, d0, 30) if lo < d0 else np.array([d0])
             guides[label] = (gx, w0 * (gx / d0) ** p)
-    rel = np.array([data.steep[(d, b, nn)][m - 1] for nn in data.norms])
-    second = np.array([data.second_moments[(b, nn)] for nn in data.norms])
+    steep, moments = (data.steep_scaled, data.second_scaled) if scaled else (data.steep, data.second_moments)
+    rel = np.array([steep[(d, b, nn)][m - 1] for nn in data.norms])
+    second = np.array([moments[(b, nn)] for nn in data.norms])
     k, i = data.budgets.index(M), data.norms.index(n)
     return LimitationView(
         eps=eps, width=m, d=d, norm=n, bias=b, magnitude=M, needed_by_eps=needed, guides=guides,
         current=np.array([data.errors[dd][m - 1] for dd in ds]), needed=curve, slope=power_fit(ds, curve),
         needed_here=curve[ds.index(d)], steep_rel=rel, steep_abs=rel * second, steep_second=second,
         steep_here=(float(rel[i]), float((rel * second)[i]), float(second[i])),
-        budget_here={dd: float(data.budget_errors[dd][k]) for dd in data.budget_ds})
+        budget_here={dd: float(data.budget_errors[dd][k]) for dd in data.budget_ds}, scaled=bool(scaled))

@@ -1,7 +1,25 @@
 """The headline tour: one pool, the exact width curve, the weight sizes, a budget, and training.
 
 One pool of ``pool_size`` features and one factorization give the exact RF error at every width
-(DESIGN 2.3), so a width or budget change only reads the curve and solves at one width."""
+(DESIGN 2.3), so a width or budget change only reads the curve and solves at one width.
+
+Three targets (:func:`tour_target`), each showing one phenomenon:
+
+* ``"unit"``: the bias-free neuron ``[<w*, x>]_+`` — the easy case: every fixed accuracy costs RF a
+  width polynomial in ``d``, a staircase (Ghorbani, Mei, Misiakiewicz & Montanari 2019; the levels
+  are this explorer's exact computation). Gradient descent learns it (prior work the paper cites).
+* ``"offset"``: the offset neuron ``[<w*, x> - c |w*|]_+``, whose kink sits ``c`` standard deviations of
+  ``<w*, x>`` out: a component of the zig-zag's ReLU decomposition (at ``|w*| = 1`` these offsets are
+  the kinks of the zig-zag of period 1, :func:`rfexplore.relu_decomposition`), the kind of neuron the
+  paper's argument shows hard. Gradient descent trains a neuron *with a bias*
+  (:func:`rfexplore.train_biased_neuron`); from some starts it learns, from others it switches off
+  (this explorer's computation, notebook 07).
+* ``"periodic"``: the zig-zag ``tri(<w*, x>)`` of period 1: the periodic function of the paper's
+  proof, nearly uncorrelated with every feature (notebook 07). It is not one neuron, so there is no
+  single-neuron gradient descent for it: only the RF output layer trains.
+
+Offsetting the kink by ``c |w*|`` keeps the neuron's shape fixed as ``|w*|`` grows (``[<w*, x> - c|w*|]_+
+= |w*| [x_1 - c]_+``): a fixed offset ``b`` would turn into the easy neuron as ``|w*|`` grows."""
 
 from __future__ import annotations
 
@@ -11,31 +29,59 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .. import validation
+from ..biased_neuron import train_biased_neuron
 from ..features import sample_features
 from ..fit import fit_nested
 from ..gaussian import rf_staircase
-from ..targets import ReluTarget
+from ..targets import ReluTarget, TriangleWaveTarget
 from ..train import train_neuron, train_rf
 from ._cache import CACHE, Cache
 
-__all__ = ["TourCurve", "TourPoint", "TourResult", "TourTraining", "tour_curve", "tour_plateau", "tour_point",
-           "tour_refine", "tour_result", "tour_start", "tour_training"]
+__all__ = ["TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
+           "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
+           "tour_training"]
+
+TOUR_TARGETS = ("unit", "offset", "periodic")
+TOUR_PERIOD = 1.0                                        # period of the zig-zag, in units of <w*, x>
+TOUR_OFFSETS = (0.25, 0.75, 1.25, 1.75, 2.25, 2.75)      # kinks p/4 + k p/2 of the zig-zag (p = 1), in units of |w*|
+
+
+def tour_target(kind: str = "unit", *, norm: float = 1.0, offset: float = 1.25):
+    """The tour's target of ``kind`` with ``|w*| = norm`` (``w* = norm e_1``).
+
+    ``"unit"``: ``ReluTarget(norm=norm)``, ``[<w*, x>]_+``; ``"offset"``: ``ReluTarget(norm=norm,
+    bias=-offset * norm)``, ``[<w*, x> - offset |w*|]_+``; ``"periodic"``: ``TriangleWaveTarget(period=1,
+    norm=norm)``, ``tri(<w*, x>)``. ``offset`` is used by ``"offset"`` only.
+    """
+    validation.choice("target", kind, TOUR_TARGETS)
+    norm = validation.positive("target_norm", norm)
+    if kind == "unit":
+        return ReluTarget(norm=norm)
+    if kind == "offset":
+        offset = validation.positive("offset", offset)
+        return ReluTarget(norm=norm, bias=-offset * norm)                  # [<w*,x> - c|w*|]_+
+    return TriangleWaveTarget(period=TOUR_PERIOD, norm=norm)
 
 
 @dataclass(frozen=True)
 class TourCurve:
-    """Everything the tour computes once per ``(d, pool_size, symmetric, seed, target_norm)``."""
+    """Everything the tour computes once per ``(d, pool_size, symmetric, seed, target_norm, target, offset,
+    bias_std)``. ``staircase`` is ``None`` where the Hermite staircase does not predict the curve (a
+    target other than the unit neuron, or features with biases)."""
 
     d: int
     pool_size: int
     symmetric: bool
     seed: int
     target_norm: float
-    nested: object                # NestedFit of the pool for the target relu(<w*, x>), |w*| = target_norm
+    nested: object                # NestedFit of the pool for tour_target(target, norm=target_norm, offset=offset)
     errors: np.ndarray            # exact relative error at widths 1..pool_size
     grid: np.ndarray              # widths where the best fit's r·max|u_i| is computed
     grid_magnitudes: np.ndarray   # r·max|u_i| of the best fit on the grid
-    staircase: tuple              # (widths, levels) of the predicted plateaus, exact in dimension d
+    staircase: tuple | None       # (widths, levels) of the predicted plateaus, exact in dimension d
+    target: str = "unit"          # one of TOUR_TARGETS
+    offset: float = 0.0           # the offset neuron's kink, in units of |w*| (0 for the other targets)
+    bias_std: float = 0.0         # feature biases b_i ~ N(0, bias_std^2); 0: bias-free features
 
 
 @dataclass(frozen=True)
@@ -70,47 +116,57 @@ class TourTraining:
     """
 
     steps: int
-    neuron_losses: np.ndarray
-    distances: np.ndarray         # |w_t - w*| / |w*|
-    angles: np.ndarray            # angle of w_t to w* (radians)
+    neuron_losses: np.ndarray | None   # None: the target is not one neuron (the zig-zag)
+    distances: np.ndarray | None       # |w_t - w*| / |w*|; with a bias |(w_t, b_t) - (w*, b*)| / |(w*, b*)|
+    angles: np.ndarray | None          # angle of w_t to w* (radians)
     rf_losses: np.ndarray
     complete: bool
     message: str
+    biases: np.ndarray | None = None   # the neuron's bias b_t where it learns one (the offset target)
 
     @property
     def steps_done(self) -> int:
-        """Steps both histories hold."""
-        return min(len(self.neuron_losses), len(self.rf_losses)) - 1
+        """Steps every history holds."""
+        held = [len(self.rf_losses)] + ([] if self.neuron_losses is None else [len(self.neuron_losses)])
+        return min(held) - 1
 
 
 def _grid(n_max: int, points: int = 40) -> np.ndarray:
     return np.unique(np.round(np.logspace(0, math.log10(n_max), points)).astype(int))
 
 
-def _pool_fit(d, pool_size, symmetric, seed, cache):
-    key = ("tour_pool", int(d), int(pool_size), bool(symmetric), int(seed))
-    return cache.remember(key, lambda: fit_nested(sample_features(d, pool_size, symmetric=bool(symmetric), seed=seed),
-                                                  ReluTarget(norm=1.0)))
+def _pool_fit(d, pool_size, symmetric, seed, cache, bias_std=0.0):
+    key = ("tour_pool", int(d), int(pool_size), bool(symmetric), int(seed)) + ((float(bias_std),) if bias_std else ())
+    return cache.remember(key, lambda: fit_nested(
+        sample_features(d, pool_size, symmetric=bool(symmetric), bias_std=float(bias_std), seed=seed),
+        ReluTarget(norm=1.0)))
 
 
 def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0, target_norm: float = 1.0,
+               target: str = "unit", offset: float = 1.25, bias_std: float = 0.0,
                cache: Cache | None = None) -> TourCurve:
-    """The exact width curve of a unit-direction ReLU of norm ``target_norm`` on one pool, with the weight
-    sizes on a log grid of widths and the predicted plateaus. The factorization is cached per pool, the
-    curve per target norm."""
+    """The exact width curve of :func:`tour_target` ``(target, norm=target_norm, offset=offset)`` on one pool
+    (biases ``N(0, bias_std^2)``, 0: none), with the weight sizes on a log grid of widths and, for the unit
+    neuron on bias-free features, the predicted plateaus. The factorization is cached per pool, the curve
+    per target."""
     cache = CACHE if cache is None else cache
+    goal = tour_target(target, norm=target_norm, offset=offset)
+    bias_std = validation.nonneg("bias_std", bias_std)
+    offset = float(offset) if target == "offset" else 0.0
 
     def build():
-        nested = _pool_fit(d, pool_size, symmetric, seed, cache)
-        if target_norm != 1.0:
-            nested = nested.retarget(ReluTarget(norm=float(target_norm)))
+        nested = _pool_fit(d, pool_size, symmetric, seed, cache, bias_std)
+        if target != "unit" or target_norm != 1.0:
+            nested = nested.retarget(goal)
         grid = _grid(pool_size)
+        staircase = rf_staircase(d, symmetric=bool(symmetric))[:2] if target == "unit" and bias_std == 0 else None
         return TourCurve(d=int(d), pool_size=int(pool_size), symmetric=bool(symmetric), seed=int(seed),
                          target_norm=float(target_norm), nested=nested, errors=nested.relative_errors(), grid=grid,
                          grid_magnitudes=np.array([nested.fit(int(m)).magnitude for m in grid]),
-                         staircase=rf_staircase(d, symmetric=bool(symmetric))[:2])
+                         staircase=staircase, target=target, offset=offset, bias_std=bias_std)
 
     key = ("tour_curve", int(d), int(pool_size), bool(symmetric), int(seed), float(target_norm))
+    key += (() if target == "unit" and bias_std == 0 else (target, offset, bias_std))
     return cache.remember(key, build)
 
 
@@ -118,8 +174,10 @@ BUDGET_MAX_STEPS = 20000     # a tour's budget fit gives up (stays marked not co
 
 
 def _budget_key(curve, width, magnitude):
-    return ("tour_budget", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
-            float(magnitude))
+    key = ("tour_budget", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
+           float(magnitude))
+    plain = curve.target == "unit" and curve.bias_std == 0
+    return key + (() if plain else (curve.target, curve.offset, curve.bias_std))
 
 
 def tour_point(curve: TourCurve, width: int, magnitude: float | None = None, *, max_seconds: float | None = None,
@@ -161,20 +219,35 @@ def tour_refine(curve: TourCurve, point: TourPoint, *, max_seconds: float | None
     return replace(point, constrained=res, solve=None if final else solve)
 
 
-def tour_plateau(curve: TourCurve, width: int) -> float:
+def tour_plateau(curve: TourCurve, width: int) -> float | None:
     """The plateau predicted for ``width``: the ReLU's residual after the degrees that this many features can
-    span (DESIGN 2.5, with the levels of dimension ``d``)."""
+    span (DESIGN 2.5, with the levels of dimension ``d``); ``None`` where the curve has no staircase."""
+    if curve.staircase is None:
+        return None
     sw, levels = curve.staircase
     passed = sw <= width
     return float(levels[passed][-1]) if passed.any() else 1.0
 
 
-def tour_start(d: int, *, lr: float, seed: int = 0, target_norm: float = 1.0, cache: Cache | None = None):
-    """The neuron at its start (one step of :func:`rfexplore.train_neuron`; entry 0 of its histories), so the
-    training figures are never empty before Play."""
+def _train_one(d, goal, *, steps, lr, seed, callback=None):
+    """Gradient descent on one neuron towards ``goal``: bias-free (:func:`rfexplore.train_neuron`) for a
+    bias-free target, with a learned bias (:func:`rfexplore.train_biased_neuron`, from ``b_0 = 0``) otherwise."""
+    if goal.bias == 0:
+        return train_neuron(d, steps=steps, lr=lr, seed=seed, target=goal, callback=callback)
+    return train_biased_neuron(d, target=goal, steps=steps, lr=lr, seed=seed, callback=callback)
+
+
+def tour_start(d: int, *, lr: float, seed: int = 0, target_norm: float = 1.0, target: str = "unit",
+               offset: float = 1.25, cache: Cache | None = None):
+    """The neuron at its start (one step of gradient descent; entry 0 of its histories), so the training
+    figures are never empty before Play; ``None`` for the zig-zag, which is not one neuron."""
     cache = CACHE if cache is None else cache
+    goal = tour_target(target, norm=target_norm, offset=offset)
+    if target == "periodic":
+        return None
     key = ("tour_start", int(d), float(lr), int(seed), float(target_norm))
-    return cache.remember(key, lambda: train_neuron(d, steps=1, lr=lr, seed=seed, target=ReluTarget(norm=target_norm)))
+    key += (() if target == "unit" else (target, float(offset)))
+    return cache.remember(key, lambda: _train_one(d, goal, steps=1, lr=lr, seed=seed))
 
 
 def tour_training(curve: TourCurve, width: int, *, magnitude: float | None, lr: float, steps: int,
@@ -184,20 +257,24 @@ def tour_training(curve: TourCurve, width: int, *, magnitude: float | None, lr: 
     cache = CACHE if cache is None else cache
     key = ("tour_training", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
            magnitude, float(lr), int(steps))
+    key += (() if curve.target == "unit" and curve.bias_std == 0 else (curve.target, curve.offset, curve.bias_std))
 
     def run():
-        neuron = train_neuron(curve.d, steps=steps, lr=lr, seed=curve.seed, target=ReluTarget(norm=curve.target_norm),
-                              callback=callback)
-        cut = [r for r in (neuron,) if r.stopped_by in ("interrupt", "callback")]
+        neuron = None
+        if curve.target != "periodic":                        # the zig-zag is not one neuron
+            goal = tour_target(curve.target, norm=curve.target_norm, offset=curve.offset)
+            neuron = _train_one(curve.d, goal, steps=steps, lr=lr, seed=curve.seed, callback=callback)
+        cut = [r for r in (neuron,) if r is not None and r.stopped_by in ("interrupt", "callback")]
         rf_losses = np.ones(1)                                # u_0 = 0: relative error exactly 1
         if not cut:
             rf = train_rf(curve.nested, width=width, steps=steps, magnitude=magnitude, method="iterate",
                           callback=callback)
             rf_losses = rf.losses
             cut = [rf] if rf.stopped_by in ("interrupt", "callback") else []
-        return TourTraining(steps=int(steps), neuron_losses=neuron.losses, distances=neuron.distances,
-                            angles=neuron.angles, rf_losses=rf_losses, complete=not cut,
-                            message=cut[0].message if cut else "")
+        return TourTraining(steps=int(steps), neuron_losses=None if neuron is None else neuron.losses,
+                            distances=None if neuron is None else neuron.distances,
+                            angles=None if neuron is None else neuron.angles, rf_losses=rf_losses, complete=not cut,
+                            message=cut[0].message if cut else "", biases=getattr(neuron, "biases", None))
 
     return cache.remember(key, run, keep=lambda t: t.complete)
 
@@ -209,8 +286,8 @@ class TourResult:
 
     curve: TourCurve
     point: TourPoint
-    plateau: float
-    start: object                 # NeuronResult of one step: entry 0 is the start
+    plateau: float | None         # None where the curve has no staircase (see TourCurve)
+    start: object                 # NeuronResult (BiasedNeuronResult) of one step: entry 0 is the start; None: zig-zag
 
     @property
     def pending(self) -> bool:
@@ -219,14 +296,16 @@ class TourResult:
 
 
 def tour_result(d: int, width: int, *, pool_size: int, magnitude: float | None = None, target_norm: float = 1.0,
-                lr: float = 0.1, seed: int = 0, symmetric: bool = True, budget_seconds: float | None = None,
-                cache: Cache | None = None) -> TourResult:
+                lr: float = 0.1, seed: int = 0, symmetric: bool = True, target: str = "unit", offset: float = 1.25,
+                bias_std: float = 0.0, budget_seconds: float | None = None, cache: Cache | None = None) -> TourResult:
     """:func:`tour_curve` (cached), :func:`tour_point` at ``width`` (its budget fit run for at most about
     ``budget_seconds``; ``None``: to the end) and :func:`tour_start`."""
     width = validation.integer("width", width, low=1, high=pool_size)
     if budget_seconds is not None:
         budget_seconds = validation.positive("budget_seconds", budget_seconds)
-    curve = tour_curve(d, pool_size=pool_size, symmetric=symmetric, seed=seed, target_norm=target_norm, cache=cache)
+    curve = tour_curve(d, pool_size=pool_size, symmetric=symmetric, seed=seed, target_norm=target_norm, target=target,
+                       offset=offset, bias_std=bias_std, cache=cache)
     point = tour_point(curve, int(width), magnitude, max_seconds=budget_seconds, cache=cache)
     return TourResult(curve=curve, point=point, plateau=tour_plateau(curve, width),
-                      start=tour_start(d, lr=lr, seed=seed, target_norm=target_norm, cache=cache))
+                      start=tour_start(d, lr=lr, seed=seed, target_norm=target_norm, target=target, offset=offset,
+                                       cache=cache))

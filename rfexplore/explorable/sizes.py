@@ -132,7 +132,7 @@ def _paired_sizes(nested: NestedFit):
 
 
 def weight_sizes(nested: NestedFit) -> tuple[np.ndarray, np.ndarray]:
-    """``(magnitudes, l2_norms)``, each of shape ``(R,)``: at index ``m - 1`` the paper's measure
+    """``(magnitudes, l2_norms)``, each of shape ``(R,)``: at index ``m - 1`` this explorer's measure
     ``m * max_i |u_i|`` and ``|u|_2`` of the best weights with the first ``m`` features of ``nested``
     (the minimum-norm ones for sign-symmetric pools), for every width ``m = 1..R``."""
     if not isinstance(nested, NestedFit):

@@ -82,7 +82,8 @@ def plot_width_needed(ds, needed: dict, counts: dict, *, eps: float, title=None)
 
 
 def plot_magnitude_vs_d(ds, magnitudes: dict, *, eps: float, title=None) -> go.Figure:
-    """The paper's weight measure ``r · max|u_i|`` at the width needed for ``eps``, against ``d`` (log-log).
+    """This explorer's measure of the weights' magnitude, ``r · max|u_i|``, at the width needed for ``eps``,
+    against ``d`` (log-log).
 
     ``magnitudes = {k: values per d}`` (``None``: not reached), one colour per degree ``k``.
     """

@@ -62,7 +62,8 @@ def _staircase_xy(staircase, widths):
 
 def plot_magnitudes(widths, magnitudes, *, budget=None, current_width=None, current_magnitude=None,
                     title=None) -> go.Figure:
-    """The paper's weight measure ``r * max|u_i|`` of the best fit against width (log-log)."""
+    """This explorer's measure of the weights' magnitude, ``r * max|u_i|``, of the best fit against width
+    (log-log)."""
     fig = _fig(title or "Size of the output weights the best fit needs", "width r",
                "r · max |uᵢ|", xlog=True, ylog=True, height=300)
     widths = _arr(widths)

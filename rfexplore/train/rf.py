@@ -34,7 +34,8 @@ class RFTrainResult:
     Attributes
     ----------
     losses : ``(steps_done + 1,)`` relative population error of ``u_t`` (``u_0 = 0``, loss 1)
-    magnitudes : ``(steps_done + 1,)`` the paper's measure ``r * max_i |u_i|`` of ``u_t``
+    magnitudes : ``(steps_done + 1,)`` ``r * max_i |u_i|`` of ``u_t``: this explorer's
+        measure of the abstract's "magnitude of its weights" (its choice, consistent with the proof)
     best_error : the exact best relative error from :mod:`rfexplore.fit` (the limit of ``losses``)
     weights : ``(r,)`` ``u`` after ``steps_done`` steps
     method : ``"closed"`` or ``"iterate"``; ``magnitude_budget``: the budget ``M`` or ``None``

@@ -90,7 +90,7 @@ def test_eps_control_highlights_its_curve_and_draws_guides(dash, data):
 
 
 def test_steep_neuron_panel_shows_both_scales(dash, data):
-    assert dash.set(d=16, width=200, bias=0.0, target_norm=16.0)
+    assert dash.set(d=16, width=200, bias=0.0, target_norm=16.0, scaled=False)
     fig = dash.figures[3]
     rel = np.array(_trace(fig, "relative error E[(f − y)²] / E[y²]").customdata)
     ab = np.array(_trace(fig, "absolute error E[(f − y)²]").customdata)
@@ -102,6 +102,20 @@ def test_steep_neuron_panel_shows_both_scales(dash, data):
     np.testing.assert_allclose(rel_b, [data.steep[(16, -1.0, n)][199] for n in NORMS])
     assert rel_b[0] > rel_b[-1]                     # the offset matters less as the neuron steepens
     assert "b = -1" in dash.readout.value
+    dash.set(scaled=True)
+
+
+def test_steep_neuron_with_the_bias_grown_with_the_norm(dash, data):
+    assert dash.config.scaled                       # the default: the paper's hard neuron has norm and bias poly(d)
+    assert dash.set(d=16, width=200, bias=-1.0, target_norm=16.0)
+    rel = np.array(_trace(dash.figures[3], "relative error E[(f − y)²] / E[y²]").customdata)
+    ab = np.array(_trace(dash.figures[3], "absolute error E[(f − y)²]").customdata)
+    np.testing.assert_allclose(rel, [data.steep_scaled[(16, -1.0, n)][199] for n in NORMS])
+    np.testing.assert_allclose(rel, rel[0], rtol=1e-8)          # [<w*,x> - |w*|]_+ = |w*| [x_1 - 1]_+: flat
+    np.testing.assert_allclose(ab, rel * np.array([data.second_scaled[(-1.0, n)] for n in NORMS]), rtol=1e-12)
+    # the offset is what makes it harder, and it stays: above the bias-free neuron at every norm
+    assert rel[-1] > data.steep[(16, 0.0, NORMS[-1])][199] + 0.05
+    assert "b = -1·|w*| = -16" in dash.readout.value and "·|w*|" in dash.figures[3].layout.title.text
 
 
 def test_budget_control_moves_the_line_and_readout(dash, data):

@@ -4,7 +4,7 @@ budget curves and magnitudes."""
 import numpy as np
 import pytest
 
-from rfexplore.experiments import limitation_curves
+from rfexplore.experiments import limitation_curves, limitation_view
 from rfexplore.features import sample_features
 from rfexplore.fit import fit_nested
 from rfexplore.targets import ReluTarget
@@ -41,6 +41,12 @@ def test_steep_neuron_is_homogeneous(data):
             np.testing.assert_allclose(data.steep[(8, b, n)], unit, rtol=0, atol=1e-9)
             assert data.second_moments[(b, n)] == pytest.approx(n * n * ReluTarget(bias=b / n).second_moment(1),
                                                                 rel=1e-12)
+    # the bias grown with the norm, b = c |w*|: the unit neuron with bias c at every |w*|
+    for c in BIASES:
+        unit = fit_nested(pool, ReluTarget(norm=1.0, bias=c)).relative_errors()
+        for n in NORMS:
+            np.testing.assert_allclose(data.steep_scaled[(8, c, n)], unit, rtol=0, atol=1e-9)
+            assert data.second_scaled[(c, n)] == pytest.approx(n * n * ReluTarget(bias=c).second_moment(1), rel=1e-12)
     # b = 0: relative error independent of |w*|, E[y^2] = |w*|^2 / 2
     for n in NORMS:
         np.testing.assert_allclose(data.steep[(8, 0.0, n)], data.steep[(8, 0.0, 1.0)], rtol=0, atol=1e-10)
@@ -82,3 +88,8 @@ def test_limitation_curves_rejects_bad_settings(kwargs, message):
     settings.update(kwargs)
     with pytest.raises(ValueError, match=message):
         limitation_curves(settings.pop("ds"), **settings)
+
+
+def test_scaled_must_be_a_bool(data):
+    with pytest.raises(TypeError, match="scaled must be True or False, got 'yes'"):
+        limitation_view(data, eps=0.15, width=10, d=8, target_norm=1.0, bias=0.0, magnitude=5.0, scaled="yes")
