@@ -1,0 +1,133 @@
+"""Voila's configuration for `make app`: the tour served to a class.
+
+Voila reads this file as its config (``voila --Voila.config_file_paths=.ci/app``, which is what
+`make app` runs); the tests and ``benchmarks/bench_class.py`` start the server the same way, and import
+this file only for :func:`cull_reason` and :data:`SETTINGS`.
+
+What it sets, and why (measured numbers: README, "Serving a class"):
+
+* **Preheated kernels.** ``POOL`` kernels (``make app POOL=N``; default 2) start with the server and run
+  the notebook before anyone asks; a page request takes one and gets the already-computed page, and Voila
+  starts a replacement ``fill_delay`` seconds later. Executing the tour costs about 15 CPU-seconds
+  (importing torch, building the pool of features, the check cells), so on 2 cores ten students arriving
+  at once would otherwise wait for 150 CPU-seconds of work. A kernel leaves the pool for one page only:
+  students never share a kernel.
+* **Culling.** A kernel whose page closed is shut down within a minute: Voila's page asks for that itself
+  when the tab closes (a ``sendBeacon`` on ``beforeunload``), but a crashed tab, a laptop lid or a lost
+  network sends nothing, and a page closed while it was still loading has not registered that request
+  yet. So :class:`ClassKernelManager` culls, every ``cull_interval`` seconds, a kernel that is
+  not busy and (see :func:`cull_reason`)
+    - had its page connected, has none now, and saw no activity for ``cull_idle_timeout`` s (page closed);
+    - never had its page connected ``page_connect_timeout`` s after Voila handed it out (page closed
+      while loading; a kernel handed out from the pool has no recent activity of its own);
+    - has its page open but saw no activity for ``connected_idle_timeout`` s (a tab left open for hours).
+  Pooled kernels waiting for a student are never culled (Voila's own rule).
+* **One thread per kernel** (``OMP_NUM_THREADS=1`` unless set): many kernels share few cores; a kernel
+  with two threads on a busy 2-core machine only adds contention. And glibc's fixed mmap threshold
+  (``MALLOC_MMAP_THRESHOLD_``): large freed arrays go back to the system.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Integer
+
+# The settings `make app` serves with; each is a traitlets option, so `voila ... --Class.name=value` on the
+# command line overrides it (`make app ARGS=...`).
+SETTINGS = {
+    "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
+    # Refill the pool 5 s after a kernel leaves it: a class arriving at once first gets its pages drawn
+    # (in its browsers, on the same cores) before the replacements start computing.
+    "VoilaKernelManager": {"fill_delay": 5.0},
+    "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
+                             "cull_busy": False},
+    "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600},
+}
+# Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
+# the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "131072",
+              "MALLOC_TRIM_THRESHOLD_": "131072"}
+
+
+def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, cull_idle_timeout,
+                page_connect_timeout, connected_idle_timeout):
+    """Why a kernel out of the pool should be shut down now, or None to keep it.
+
+    ``idle_s``: seconds since the kernel's last message; ``unclaimed_s``: seconds since the kernel was
+    first seen out of the pool with no page connected, or since its last message if that is later
+    (None once a page connected)."""
+    if busy:
+        return None
+    if connections > 0:
+        if 0 < connected_idle_timeout < idle_s:
+            return f"its page is open but nothing happened for {idle_s:.0f} s"
+        return None
+    if ever_connected:
+        if idle_s > cull_idle_timeout:
+            return f"its page closed (no connection, {idle_s:.0f} s without activity)"
+        return None
+    if unclaimed_s is not None and unclaimed_s > page_connect_timeout:
+        return f"its page never connected within {unclaimed_s:.0f} s"
+    return None
+
+
+class ClassKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager with the culling rules of :func:`cull_reason`. Voila wraps it
+    into its pooling manager, which keeps pooled kernels out of culling and calls this for the rest."""
+
+    page_connect_timeout = Integer(45, config=True, help="""Seconds after which a kernel that Voila
+        handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
+    connected_idle_timeout = Integer(0, config=True, help="""Seconds without activity after which a
+        kernel is shut down even though its page is still open (0: never).""")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._ever_connected = set()
+        self._first_unclaimed = {}
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._ever_connected.add(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None or not hasattr(kernel, "last_activity"):
+            return
+        if getattr(kernel, "execution_state", None) == "dead":
+            return await super().cull_kernel_if_idle(kernel_id)     # jupyter_server culls dead kernels
+        now = datetime.now(timezone.utc)
+        idle_s = (now - kernel.last_activity).total_seconds()
+        ever = kernel_id in self._ever_connected
+        unclaimed_s = None
+        if not ever:
+            first = self._first_unclaimed.setdefault(kernel_id, now)
+            unclaimed_s = min(idle_s, (now - first).total_seconds())
+        reason = cull_reason(
+            busy=not self.cull_busy and kernel.execution_state == "busy",
+            connections=self._kernel_connections.get(kernel_id, 0), ever_connected=ever, idle_s=idle_s,
+            unclaimed_s=unclaimed_s, cull_idle_timeout=self.cull_idle_timeout,
+            page_connect_timeout=self.page_connect_timeout, connected_idle_timeout=self.connected_idle_timeout)
+        if reason:
+            self.log.warning("Culling kernel %s: %s", kernel_id, reason)
+            await self.shutdown_kernel(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self._ever_connected.discard(kernel_id)
+        self._first_unclaimed.pop(kernel_id, None)
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+
+def _configure(c):
+    for section, values in SETTINGS.items():
+        for name, value in values.items():
+            setattr(c[section], name, value)
+    c.VoilaConfiguration.multi_kernel_manager_class = ClassKernelManager
+    for name, value in KERNEL_ENV.items():      # kernels inherit Voila's environment
+        os.environ.setdefault(name, value)
+
+
+if "get_config" in globals():   # executed by Voila as its config file (not when imported by a test)
+    _configure(get_config())  # noqa: F821
