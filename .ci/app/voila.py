@@ -12,11 +12,14 @@ What it sets, and why (measured numbers: README, "Serving a class"):
   (importing torch, building the pool of features, the check cells), so on 2 cores ten students arriving
   at once would otherwise wait for 150 CPU-seconds of work. A kernel leaves the pool for one page only:
   students never share a kernel.
-* **Culling.** A kernel whose page closed is shut down within a minute: Voila's page asks for that itself
-  when the tab closes (a ``sendBeacon`` on ``beforeunload``), but a crashed tab, a laptop lid or a lost
-  network sends nothing, and a page closed while it was still loading has not registered that request
-  yet. So :class:`ClassKernelManager` culls, every ``cull_interval`` seconds, a kernel that is
-  not busy and (see :func:`cull_reason`)
+* **A closed tab's kernel goes at once.** Voila's page asks the server to shut its kernel down when the
+  tab closes or reloads (a ``sendBeacon`` POST on ``beforeunload``), but Voila 0.5 never sets the
+  ``_xsrf`` cookie that POST must carry, so it fails with 403 and every closed page left its kernel
+  running (voila-dashboards/voila#1458, open). :func:`page_sets_xsrf_cookie` makes the page's response
+  set that cookie.
+* **Culling.** A crashed tab, a laptop lid or a lost network sends nothing, and a page closed while it
+  was still loading has not registered its request yet. So :class:`ClassKernelManager` culls, every
+  ``cull_interval`` seconds, a kernel that is not busy and (see :func:`cull_reason`)
     - had its page connected, has none now, and saw no activity for ``cull_idle_timeout`` s (page closed);
     - never had its page connected ``page_connect_timeout`` s after Voila handed it out (page closed
       while loading; a kernel handed out from the pool has no recent activity of its own);
@@ -29,6 +32,7 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 from __future__ import annotations
 
+import inspect
 import os
 from datetime import datetime, timezone
 
@@ -120,6 +124,26 @@ class ClassKernelManager(AsyncMappingKernelManager):
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 
+def page_sets_xsrf_cookie():
+    """Make Voila's page response set tornado's ``_xsrf`` cookie (reading ``xsrf_token`` sets it), which
+    the page's shutdown request on ``beforeunload`` reads from ``document.cookie`` and sends back."""
+    from voila.handler import VoilaHandler
+
+    if getattr(VoilaHandler, "_sets_xsrf_cookie", False):
+        return
+    prepare = VoilaHandler.prepare
+
+    async def prepare_and_set_cookie(self, *args, **kwargs):
+        result = prepare(self, *args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        self.xsrf_token  # noqa: B018 (the property sets the cookie)
+        return result
+
+    VoilaHandler.prepare = prepare_and_set_cookie
+    VoilaHandler._sets_xsrf_cookie = True
+
+
 def _configure(c):
     for section, values in SETTINGS.items():
         for name, value in values.items():
@@ -127,6 +151,7 @@ def _configure(c):
     c.VoilaConfiguration.multi_kernel_manager_class = ClassKernelManager
     for name, value in KERNEL_ENV.items():      # kernels inherit Voila's environment
         os.environ.setdefault(name, value)
+    page_sets_xsrf_cookie()
 
 
 if "get_config" in globals():   # executed by Voila as its config file (not when imported by a test)
