@@ -15,14 +15,15 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 * **A closed tab's kernel goes at once.** Voila's page asks the server to shut its kernel down when the
   tab closes or reloads (a ``sendBeacon`` POST on ``beforeunload``), but Voila 0.5 never sets the
   ``_xsrf`` cookie that POST must carry, so it fails with 403 and every closed page left its kernel
-  running (voila-dashboards/voila#1458, open). :func:`page_sets_xsrf_cookie` makes the page's response
-  set that cookie.
+  running (voila-dashboards/voila#1458, open). :func:`track_pages` makes the page's response set that
+  cookie.
 * **Culling.** A crashed tab, a laptop lid or a lost network sends nothing, and a page closed while it
   was still loading has not registered its request yet. So :class:`ClassKernelManager` culls, every
   ``cull_interval`` seconds, a kernel that is not busy and (see :func:`cull_reason`)
     - had its page connected, has none now, and saw no activity for ``cull_idle_timeout`` s (page closed);
-    - never had its page connected ``page_connect_timeout`` s after Voila handed it out (page closed
-      while loading; a kernel handed out from the pool has no recent activity of its own);
+    - never had its page connected ``page_connect_timeout`` s after Voila sent the page, and no page is
+      being sent (closed while loading; a kernel handed out from the pool has no recent activity of its
+      own, and under load Voila may pause a pooled kernel's remaining cells for tens of seconds);
     - has its page open but saw no activity for ``connected_idle_timeout`` s (a tab left open for hours).
   Pooled kernels waiting for a student are never culled (Voila's own rule).
 * **One thread per kernel** (``OMP_NUM_THREADS=1`` unless set): many kernels share few cores; a kernel
@@ -43,9 +44,9 @@ from traitlets import Integer
 # command line overrides it (`make app ARGS=...`).
 SETTINGS = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
-    # Refill the pool 5 s after a kernel leaves it: a class arriving at once first gets its pages drawn
+    # Refill the pool 30 s after a kernel leaves it: a class arriving at once first gets its pages drawn
     # (in its browsers, on the same cores) before the replacements start computing.
-    "VoilaKernelManager": {"fill_delay": 5.0},
+    "VoilaKernelManager": {"fill_delay": 30.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600},
@@ -56,13 +57,14 @@ KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_MMAP_THRES
               "MALLOC_TRIM_THRESHOLD_": "131072"}
 
 
-def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, cull_idle_timeout,
-                page_connect_timeout, connected_idle_timeout):
+def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, pages_loading,
+                cull_idle_timeout, page_connect_timeout, connected_idle_timeout):
     """Why a kernel out of the pool should be shut down now, or None to keep it.
 
-    ``idle_s``: seconds since the kernel's last message; ``unclaimed_s``: seconds since the kernel was
-    first seen out of the pool with no page connected, or since its last message if that is later
-    (None once a page connected)."""
+    ``idle_s``: seconds since the kernel's last message. For a kernel no page ever connected to,
+    ``unclaimed_s``: seconds since the latest of its last message, the first time it was seen out of the
+    pool and the end of the last page response Voila sent (a kernel does not know which response was its
+    own); ``pages_loading``: Voila is still sending a page, which may be this kernel's."""
     if busy:
         return None
     if connections > 0:
@@ -73,14 +75,15 @@ def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, cull_
         if idle_s > cull_idle_timeout:
             return f"its page closed (no connection, {idle_s:.0f} s without activity)"
         return None
-    if unclaimed_s is not None and unclaimed_s > page_connect_timeout:
+    if not pages_loading and unclaimed_s is not None and unclaimed_s > page_connect_timeout:
         return f"its page never connected within {unclaimed_s:.0f} s"
     return None
 
 
 class ClassKernelManager(AsyncMappingKernelManager):
     """jupyter_server's kernel manager with the culling rules of :func:`cull_reason`. Voila wraps it
-    into its pooling manager, which keeps pooled kernels out of culling and calls this for the rest."""
+    into its pooling manager, which keeps pooled kernels out of culling and calls this for the rest;
+    :func:`track_pages` tells it when Voila starts and ends sending a page."""
 
     page_connect_timeout = Integer(45, config=True, help="""Seconds after which a kernel that Voila
         handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
@@ -91,6 +94,17 @@ class ClassKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._ever_connected = set()
         self._first_unclaimed = {}
+        self._pages_loading = 0
+        self._last_page_sent = datetime.now(timezone.utc)
+
+    def page_started(self):
+        self._pages_loading += 1
+        self.log.info("TMPDEBUG page started: %d loading", self._pages_loading)
+
+    def page_ended(self):
+        self._pages_loading = max(0, self._pages_loading - 1)
+        self._last_page_sent = datetime.now(timezone.utc)
+        self.log.info("TMPDEBUG page ended: %d loading", self._pages_loading)
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
@@ -108,12 +122,13 @@ class ClassKernelManager(AsyncMappingKernelManager):
         unclaimed_s = None
         if not ever:
             first = self._first_unclaimed.setdefault(kernel_id, now)
-            unclaimed_s = min(idle_s, (now - first).total_seconds())
+            unclaimed_s = min(idle_s, (now - first).total_seconds(), (now - self._last_page_sent).total_seconds())
         reason = cull_reason(
             busy=not self.cull_busy and kernel.execution_state == "busy",
             connections=self._kernel_connections.get(kernel_id, 0), ever_connected=ever, idle_s=idle_s,
-            unclaimed_s=unclaimed_s, cull_idle_timeout=self.cull_idle_timeout,
-            page_connect_timeout=self.page_connect_timeout, connected_idle_timeout=self.connected_idle_timeout)
+            unclaimed_s=unclaimed_s, pages_loading=self._pages_loading > 0,
+            cull_idle_timeout=self.cull_idle_timeout, page_connect_timeout=self.page_connect_timeout,
+            connected_idle_timeout=self.connected_idle_timeout)
         if reason:
             self.log.warning("Culling kernel %s: %s", kernel_id, reason)
             await self.shutdown_kernel(kernel_id)
@@ -124,24 +139,44 @@ class ClassKernelManager(AsyncMappingKernelManager):
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 
-def page_sets_xsrf_cookie():
-    """Make Voila's page response set tornado's ``_xsrf`` cookie (reading ``xsrf_token`` sets it), which
-    the page's shutdown request on ``beforeunload`` reads from ``document.cookie`` and sends back."""
+def track_pages():
+    """Patch Voila's page handler (once): its response sets tornado's ``_xsrf`` cookie, which the page's
+    shutdown request on ``beforeunload`` reads from ``document.cookie`` and sends back (reading
+    ``xsrf_token`` sets it); and it tells the kernel manager when it starts and ends sending a page."""
     from voila.handler import VoilaHandler
 
-    if getattr(VoilaHandler, "_sets_xsrf_cookie", False):
+    if getattr(VoilaHandler, "_rfexplore_tracked", False):
         return
     prepare = VoilaHandler.prepare
 
-    async def prepare_and_set_cookie(self, *args, **kwargs):
+    def ended(self):
+        if getattr(self, "_rfexplore_loading", False):
+            self._rfexplore_loading = False
+            getattr(self.kernel_manager, "page_ended", lambda: None)()
+
+    async def prepare_and_track(self, *args, **kwargs):
         result = prepare(self, *args, **kwargs)
         if inspect.isawaitable(result):
             result = await result
         self.xsrf_token  # noqa: B018 (the property sets the cookie)
+        if self.request.method == "GET" and hasattr(self.kernel_manager, "page_started"):
+            self._rfexplore_loading = True
+            self.kernel_manager.page_started()
         return result
 
-    VoilaHandler.prepare = prepare_and_set_cookie
-    VoilaHandler._sets_xsrf_cookie = True
+    def on_finish(self):
+        ended(self)
+        return base_on_finish(self)
+
+    def on_connection_close(self):
+        ended(self)
+        return base_on_connection_close(self)
+
+    base_on_finish, base_on_connection_close = VoilaHandler.on_finish, VoilaHandler.on_connection_close
+    VoilaHandler.prepare = prepare_and_track
+    VoilaHandler.on_finish = on_finish
+    VoilaHandler.on_connection_close = on_connection_close
+    VoilaHandler._rfexplore_tracked = True
 
 
 def _configure(c):
@@ -151,7 +186,7 @@ def _configure(c):
     c.VoilaConfiguration.multi_kernel_manager_class = ClassKernelManager
     for name, value in KERNEL_ENV.items():      # kernels inherit Voila's environment
         os.environ.setdefault(name, value)
-    page_sets_xsrf_cookie()
+    track_pages()
 
 
 if "get_config" in globals():   # executed by Voila as its config file (not when imported by a test)

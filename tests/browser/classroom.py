@@ -155,10 +155,10 @@ class MemorySampler:
 
 # ---------------------------------------------------------------- pages
 
-# Installed in every page before its scripts run: records (epoch ms) the moment the page became fully
-# drawn and stayed so for a second: Voila's spinner gone, at least one slider, and every plotly figure
-# drawn (its SVG) with data points (counted as harness._FIGURES_JS counts them, without serializing the
-# traces: this runs every 250 ms in every page). harness.check_outputs then checks each page in full.
+# Installed in every page before its scripts run: every 250 ms, the page's state as "figures/sliders"
+# when it looks fully drawn (Voila's spinner gone, at least one slider, every plotly figure drawn, its
+# SVG, with data points, counted as harness._FIGURES_JS counts them but without serializing the traces),
+# else null; `__rfxStable` lists [epoch ms, state] each time a new drawn state has held for a second.
 _DRAWN_INIT_JS = """(() => {
     const ATTRS = ['x', 'y', 'z', 'values', 'r', 'lat', 'a'];
     const size = v => v == null ? 0 : (v.length ?? (v.bdata ? (v.shape ? String(v.shape).split(',')
@@ -167,21 +167,26 @@ _DRAWN_INIT_JS = """(() => {
         .reduce((a, b) => a + b, 0);
     const figures = () => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
         svg: !!el.querySelector('.main-svg'), points: Math.max(points(el._fullData), points(el.data))}));
-    let since = null, last = null;
     const visible = el => !!(el && (el.offsetWidth || el.offsetHeight || el.getClientRects().length));
+    window.__rfxStable = [];
+    let since = null, last = null;
     const tick = () => {
-        if (window.__rfxDrawnAt) return;
         const figs = figures();
         const sliders = document.querySelectorAll('.widget-slider').length;
         const ok = !visible(document.getElementById('loading')) && figs.length > 0 && sliders > 0
             && figs.every(f => f.svg && f.points > 0);
         const key = ok ? `${figs.length}/${sliders}` : null;
-        if (!ok || key !== last) { since = ok ? Date.now() : null; last = key; }
-        else if (Date.now() - since >= 1000) { window.__rfxDrawnAt = since; window.__rfxDrawn = key; return; }
+        if (key !== last) { since = Date.now(); last = key; }
+        const stable = window.__rfxStable;
+        if (key && Date.now() - since >= 1000 && (!stable.length || stable[stable.length - 1][1] !== key))
+            stable.push([since, key]);
+        window.__rfxNow = key;
         setTimeout(tick, 250);
     };
     if (location.protocol.startsWith('http')) setTimeout(tick, 250);
 })()"""
+
+_STATE_JS = "() => [window.__rfxStable || [], window.__rfxNow || null, Date.now()]"
 
 _KERNEL_ID_JS = """() => {
     const el = document.getElementById('jupyter-config-data');
@@ -216,11 +221,29 @@ class ClassRun:
         return statistics.median(self.times) if self.times else None
 
 
-def open_class(context, server, n, *, timeout=300):
+def _first_time_in_final_state(page, i, opened, wait_s=15.0):
+    """(seconds from opening to the first moment the page held its present state for a second, that
+    state). A static figure is redrawn by replacing it, so the count of figures can flicker; the present
+    state is the one checked, and is waited for up to `wait_s` to hold for a second."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        stable, now_key, _ = page.evaluate(_STATE_JS)
+        first = next((t for t, key in stable if key == now_key), None) if now_key else None
+        if first is not None:
+            return first / 1000 - opened, now_key
+        if time.monotonic() > deadline:
+            raise harness.CheckFailed(f"page {i}: no steady fully drawn state (steady states {stable}, "
+                                      f"now {now_key})")
+        page.wait_for_timeout(500)
+
+
+def open_class(context, server, n, *, timeout=300, settle_s=10.0):
     """Open `n` pages of the app in `context` at once (each navigation is started without waiting for
-    the previous one) and wait until each is fully drawn, then check each as the browser tests do
-    (harness.check_outputs: no error output, every widget shown, every figure drawn with data; no console
-    error). Returns (pages, ClassRun); the pages stay open."""
+    the previous one). A page is done when it has looked fully drawn, unchanged, for `settle_s` seconds;
+    then each is checked as the browser tests check a page (harness.check_outputs: no error output, every
+    widget shown, every figure drawn with data; no console error). A page's time is from its opening to
+    the first moment it showed its final state; a page showing fewer figures or sliders than the others
+    fails. Returns (pages, ClassRun); the pages stay open."""
     pages, consoles = [], []
     for _ in range(n):
         page = context.new_page()
@@ -238,13 +261,10 @@ def open_class(context, server, n, *, timeout=300):
     while pending and time.monotonic() < deadline:
         for i in sorted(pending):
             try:
-                at = pages[i].evaluate("() => window.__rfxDrawnAt ? [window.__rfxDrawnAt, window.__rfxDrawn]"
-                                       " : null")
+                stable, now_key, now_ms = pages[i].evaluate(_STATE_JS)
             except Exception:       # a navigation in progress destroys the context: ask again later
                 continue
-            if at:
-                results[i].seconds = at[0] / 1000 - opened[i]
-                results[i].drawn = at[1]
+            if stable and now_key == stable[-1][1] and now_ms - stable[-1][0] >= 1000 * settle_s:
                 pending.discard(i)
         time.sleep(0.5)
     for i in pending:
@@ -253,19 +273,20 @@ def open_class(context, server, n, *, timeout=300):
         try:
             results[i].kernel_id = page.evaluate(_KERNEL_ID_JS)
             nav = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
-                                " return n ? performance.timeOrigin + n.responseEnd : null; }")
+                                " return n && n.responseEnd > 0 ? performance.timeOrigin + n.responseEnd : null; }")
             results[i].html_s = nav / 1000 - opened[i] if nav else None
             if results[i].error is None:
                 harness.check_outputs(page, f"page {i}")
                 consoles[i].check(f"page {i}")
+                results[i].seconds, results[i].drawn = _first_time_in_final_state(page, i, opened[i])
         except Exception as exc:
             results[i].error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-    shapes = {r.drawn for r in results if r.error is None}
-    if len(shapes) > 1:         # every page is the same notebook: the same figures and sliders
-        most = max(shapes, key=lambda s: tuple(map(int, s.split("/"))))
+    finals = [r.drawn for r in results if r.error is None]
+    if finals:                  # every page is the same notebook: the same figures and sliders
+        usual = max(set(finals), key=finals.count)
         for r in results:
-            if r.error is None and r.drawn != most:
-                r.error = f"drew {r.drawn} figures/sliders where other pages drew {most}"
+            if r.error is None and r.drawn != usual:
+                r.error = f"ended with {r.drawn} figures/sliders where most pages have {usual}"
     run = ClassRun(results)
     running = kernels(server)
     run.kernel_memory = {r.kernel_id: memory(running[r.kernel_id]) for r in results
