@@ -11,7 +11,9 @@ What it sets, and why (measured numbers: README, "Serving a class"):
   starts a replacement ``fill_delay`` seconds later. Executing the tour costs about 15 CPU-seconds
   (importing torch, building the pool of features, the check cells), so on 2 cores ten students arriving
   at once would otherwise wait for 150 CPU-seconds of work. A kernel leaves the pool for one page only:
-  students never share a kernel.
+  students never share a kernel. A pooled kernel ran the notebook before any request, so the request's
+  ``QUERY_STRING`` is not in its environment: a notebook reads the URL query with
+  ``voila.utils.get_query_string()``, which waits for the request in a pooled kernel.
 * **A closed tab's kernel goes at once.** Voila's page asks the server to shut its kernel down when the
   tab closes or reloads (a ``sendBeacon`` POST on ``beforeunload``), but Voila 0.5 never sets the
   ``_xsrf`` cookie that POST must carry, so it fails with 403 and every closed page left its kernel
@@ -23,7 +25,8 @@ What it sets, and why (measured numbers: README, "Serving a class"):
     - had its page connected, has none now, and saw no activity for ``cull_idle_timeout`` s (page closed);
     - never had its page connected ``page_connect_timeout`` s after Voila sent the page, and no page is
       being sent (closed while loading; a kernel handed out from the pool has no recent activity of its
-      own, and under load Voila may pause a pooled kernel's remaining cells for tens of seconds);
+      own, and Voila can leave a pooled kernel idle in the middle of its notebook: seen here under load,
+      a render stuck waiting for a cell's reply, as in voila-dashboards/voila#1428);
     - has its page open but saw no activity for ``connected_idle_timeout`` s (a tab left open for hours).
   Pooled kernels waiting for a student are never culled (Voila's own rule).
 * **One thread per kernel** (``OMP_NUM_THREADS=1`` unless set): many kernels share few cores; a kernel
@@ -99,12 +102,12 @@ class ClassKernelManager(AsyncMappingKernelManager):
 
     def page_started(self):
         self._pages_loading += 1
-        self.log.info("TMPDEBUG page started: %d loading", self._pages_loading)
+        self.log.debug("page started: %d page(s) being sent", self._pages_loading)
 
     def page_ended(self):
         self._pages_loading = max(0, self._pages_loading - 1)
         self._last_page_sent = datetime.now(timezone.utc)
-        self.log.info("TMPDEBUG page ended: %d loading", self._pages_loading)
+        self.log.debug("page ended: %d page(s) being sent", self._pages_loading)
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
