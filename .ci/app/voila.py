@@ -98,6 +98,7 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._ever_connected = set()
         self._first_unclaimed = {}
         self._pages_loading = 0
+        self._reported_ready = set()
         self._last_page_sent = datetime.now(timezone.utc)
 
     def page_started(self):
@@ -108,6 +109,24 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._pages_loading = max(0, self._pages_loading - 1)
         self._last_page_sent = datetime.now(timezone.utc)
         self.log.debug("page ended: %d page(s) being sent", self._pages_loading)
+
+    async def cull_kernels(self):
+        await super().cull_kernels()
+        self._report_rendered_pool()
+
+    def _report_rendered_pool(self):
+        """Log, once per kernel, when a pooled kernel has run the whole notebook (Voila logs only that
+        the pool's kernels started): "Pooled kernel <id> is ready". Checked on each cull interval."""
+        reported = self._reported_ready
+        for pool in getattr(self, "_pools", {}).values():
+            for task in pool:
+                if not task.done() or task.cancelled() or task.exception() is not None:
+                    continue
+                content = task.result()
+                kernel_id, render = content.get("kernel_id"), content.get("task")
+                if kernel_id not in reported and render is not None and render.done():
+                    reported.add(kernel_id)
+                    self.log.info("Pooled kernel %s is ready (notebook run)", kernel_id)
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
@@ -139,6 +158,7 @@ class ClassKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         self._ever_connected.discard(kernel_id)
         self._first_unclaimed.pop(kernel_id, None)
+        self._reported_ready.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 
