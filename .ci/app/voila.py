@@ -28,7 +28,8 @@ What it sets, and why (measured numbers: README, "Serving a class"):
       own, and Voila can leave a pooled kernel idle in the middle of its notebook: seen here under load,
       a render stuck waiting for a cell's reply, as in voila-dashboards/voila#1428);
     - has its page open but saw no activity for ``connected_idle_timeout`` s (a tab left open for hours).
-  Pooled kernels waiting for a student are never culled (Voila's own rule).
+  Pooled kernels waiting for a student are never culled (Voila's own rule), but one whose run of the
+  notebook stopped halfway is replaced (``render_stall_timeout``; see ``_watch_pool_renders``).
 * **One thread per kernel** (``OMP_NUM_THREADS=1`` unless set): many kernels share few cores; a kernel
   with two threads on a busy 2-core machine only adds contention. And glibc's fixed mmap threshold
   (``MALLOC_MMAP_THRESHOLD_``): large freed arrays go back to the system.
@@ -52,7 +53,8 @@ SETTINGS = {
     "VoilaKernelManager": {"fill_delay": 30.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
-    "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600},
+    "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
+                           "render_stall_timeout": 60},
 }
 # Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
 # the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
@@ -92,13 +94,16 @@ class ClassKernelManager(AsyncMappingKernelManager):
         handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
     connected_idle_timeout = Integer(0, config=True, help="""Seconds without activity after which a
         kernel is shut down even though its page is still open (0: never).""")
+    render_stall_timeout = Integer(60, config=True, help="""Seconds a kernel may sit idle while Voila's
+        run of the notebook in it is unfinished before it is replaced (0: never).""")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._ever_connected = set()
         self._first_unclaimed = {}
         self._pages_loading = 0
-        self._reported_ready = set()
+        self._renders = {}
+        self._ready = set()
         self._last_page_sent = datetime.now(timezone.utc)
 
     def page_started(self):
@@ -112,21 +117,51 @@ class ClassKernelManager(AsyncMappingKernelManager):
 
     async def cull_kernels(self):
         await super().cull_kernels()
-        self._report_rendered_pool()
+        await self._watch_pool_renders()
 
-    def _report_rendered_pool(self):
-        """Log, once per kernel, when a pooled kernel has run the whole notebook (Voila logs only that
-        the pool's kernels started): "Pooled kernel <id> is ready". Checked on each cull interval."""
-        reported = self._reported_ready
-        for pool in getattr(self, "_pools", {}).values():
+    def _pooled(self):
+        """{kernel id: (its notebook's render task, notebook name)} of the kernels now in Voila's pool."""
+        found = {}
+        for name, pool in getattr(self, "_pools", {}).items():
             for task in pool:
-                if not task.done() or task.cancelled() or task.exception() is not None:
-                    continue
-                content = task.result()
-                kernel_id, render = content.get("kernel_id"), content.get("task")
-                if kernel_id not in reported and render is not None and render.done():
-                    reported.add(kernel_id)
+                if task.done() and not task.cancelled() and task.exception() is None:
+                    content = task.result()
+                    found[content.get("kernel_id")] = (content.get("task"), name)
+        return found
+
+    async def _watch_pool_renders(self):
+        """On each cull interval: log once when a pooled kernel has run the whole notebook ("Pooled kernel
+        <id> is ready"; Voila logs only that the pool's kernels started), and replace a kernel whose run
+        of the notebook stopped halfway: its render not finished, the kernel idle for
+        ``render_stall_timeout`` s (seen under load: a cell's reply never reaches Voila, as in
+        voila-dashboards/voila#1428; the page would spin for ever). A pooled one is shut down and the pool
+        refilled; one already handed to a page is shut down, so that page ends with an error instead of
+        spinning (the student reloads)."""
+        pooled = self._pooled()
+        for kernel_id, (render, name) in pooled.items():
+            if render is not None and kernel_id not in self._ready:
+                self._renders.setdefault(kernel_id, (render, name))
+        now = datetime.now(timezone.utc)
+        for kernel_id, (render, name) in list(self._renders.items()):
+            kernel = self._kernels.get(kernel_id)
+            if kernel is None:
+                del self._renders[kernel_id]
+                continue
+            if render.done():
+                del self._renders[kernel_id]
+                self._ready.add(kernel_id)
+                if kernel_id in pooled:
                     self.log.info("Pooled kernel %s is ready (notebook run)", kernel_id)
+                continue
+            idle_s = (now - kernel.last_activity).total_seconds()
+            if kernel.execution_state not in ("busy", "starting") and idle_s > self.render_stall_timeout > 0:
+                self.log.warning("Kernel %s stopped in the middle of the notebook (idle %.0f s, its run "
+                                 "unfinished): shutting it down%s", kernel_id, idle_s,
+                                 ", refilling the pool" if kernel_id in pooled else "")
+                del self._renders[kernel_id]
+                await self.shutdown_kernel(kernel_id)
+                if kernel_id in pooled and hasattr(self, "fill_if_needed"):
+                    self.fill_if_needed(delay=0, notebook_name=name)
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
@@ -158,7 +193,7 @@ class ClassKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         self._ever_connected.discard(kernel_id)
         self._first_unclaimed.pop(kernel_id, None)
-        self._reported_ready.discard(kernel_id)
+        self._ready.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 
