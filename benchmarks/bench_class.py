@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +47,24 @@ def _fmt_s(x):
     return "–" if x is None else f"{x:.1f} s"
 
 
+def _cpu_seconds(server):
+    """CPU seconds used so far by the server, its kernels (running ones) and this process's browsers."""
+    import psutil
+
+    def cpu(proc):
+        try:
+            t = proc.cpu_times()
+            return t.user + t.system
+        except psutil.Error:
+            return 0.0
+
+    me = psutil.Process()
+    browsers = [c for c in me.children(recursive=True) if "chrom" in c.name().lower()]
+    kernels = [psutil.Process(pid) for pid in classroom.kernels(server).values() if psutil.pid_exists(pid)]
+    return {"server": cpu(psutil.Process(server.proc.pid)), "kernels": sum(map(cpu, kernels)),
+            "browser": sum(map(cpu, browsers)), "kernel_ids": set(classroom.kernels(server))}
+
+
 def run(*, pages, pool, close, after, timeout):
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
@@ -61,7 +80,9 @@ def run(*, pages, pool, close, after, timeout):
                     prof, executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS,
                     viewport={"width": 1400, "height": 1000})
                 with classroom.MemorySampler(server) as sampler:
+                    cpu0, t0 = _cpu_seconds(server), time.monotonic()
                     opened, result = classroom.open_class(context, server, pages, timeout=timeout)
+                    cpu1, wall = _cpu_seconds(server), time.monotonic() - t0
                     ids = [r.kernel_id for r in result.pages]
                     shared = {k for k in ids if k and ids.count(k) > 1}
                     for r in result.pages:
@@ -75,13 +96,14 @@ def run(*, pages, pool, close, after, timeout):
             harness.stop_server(server)
     return dict(pages=pages, pool=pool, close=close, after=after, result=result, gone=gone,
                 peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, pool_s=pool_s, idle_mem=idle_mem,
-                kernels_after=len(kernels_after), load=(load_before, os.getloadavg()))
+                kernels_after=len(kernels_after), load=(load_before, os.getloadavg()),
+                cpu={k: cpu1[k] - cpu0[k] for k in ("server", "kernels", "browser")}, wall=wall)
 
 
 def table(r):
     res = r["result"]
     times = res.times
-    html = [p.html_s for p in res.pages if p.error is None and p.html_s is not None]
+    html = [p.html_s for p in res.pages if p.html_s is not None]
     mem = list(res.kernel_memory.values())
     left = [k for k, v in r["gone"].items() if v is None]
     gone_s = [v for v in r["gone"].values() if v is not None]
@@ -95,8 +117,8 @@ def table(r):
         ("fully drawn", f"{len(times)} of {r['pages']}"),
         ("time to a fully drawn page: median", _fmt_s(med(times))),
         ("time to a fully drawn page: max", _fmt_s(max(times) if times else None)),
-        ("HTML page received: median (max)",
-         f"{_fmt_s(med(html))} ({_fmt_s(max(html) if html else None)})"),
+        ("HTML page received: median (max), all pages",
+         f"{_fmt_s(med(html))} ({_fmt_s(max(html) if html else None)}; {len(html)} of {r['pages']} complete)"),
         ("failures", "; ".join(f"page {p.index}: {p.error}" for p in res.failures) or "none"),
         ("peak memory, server + kernels: RSS sum (PSS sum)",
          f"{r['peak_rss'] / 1024:.2f} GB ({r['peak_pss'] / 1024:.2f} GB)"),
@@ -109,6 +131,8 @@ def table(r):
         (f"pages' kernels left {r['after']:.0f} s after the pages closed ({r['close']})",
          f"{len(left)} of {len(r['gone'])}" + (f" (last one gone after {max(gone_s):.0f} s)" if gone_s else "")),
         ("kernels running then (the refilled pool)", str(r["kernels_after"])),
+        ("CPU while the pages loaded (wall {:.0f} s): browser / kernels / server".format(r["wall"]),
+         " / ".join(f"{r['cpu'][k]:.0f} s" for k in ("browser", "kernels", "server"))),
     ]
     (b1, b5, _), (a1, a5, _) = r["load"]
     lines = ["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]

@@ -23,9 +23,11 @@ What it sets, and why (measured numbers: README, "Serving a class"):
   was still loading has not registered its request yet. So :class:`ClassKernelManager` culls, every
   ``cull_interval`` seconds, a kernel that is not busy and (see :func:`cull_reason`)
     - had its page connected, has none now, and saw no activity for ``cull_idle_timeout`` s (page closed);
-    - never had its page connected ``page_connect_timeout`` s after Voila sent the page, and no page is
-      being sent (closed while loading; a kernel handed out from the pool has no recent activity of its
-      own, and Voila can leave a pooled kernel idle in the middle of its notebook: seen here under load,
+    - never had its page connected, and for ``page_connect_timeout`` s no page was being sent nor asked
+      the server for anything (closed while loading: on a busy machine a page needs more than a minute
+      between its HTML and its connection, so the time is counted from the last request any page made;
+      during a stream of arrivals this case waits; a kernel handed out from the pool has no recent
+      activity of its own, and Voila can leave a pooled kernel idle in the middle of its notebook: seen here under load,
       a render stuck waiting for a cell's reply, as in voila-dashboards/voila#1428);
     - has its page open but saw no activity for ``connected_idle_timeout`` s (a tab left open for hours).
   Pooled kernels waiting for a student are never culled (Voila's own rule), but one whose run of the
@@ -48,9 +50,9 @@ from traitlets import Integer
 # command line overrides it (`make app ARGS=...`).
 SETTINGS = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
-    # Refill the pool 30 s after a kernel leaves it: a class arriving at once first gets its pages drawn
+    # Refill the pool 60 s after a kernel leaves it: a class arriving at once first gets its pages drawn
     # (in its browsers, on the same cores) before the replacements start computing.
-    "VoilaKernelManager": {"fill_delay": 30.0},
+    "VoilaKernelManager": {"fill_delay": 60.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
@@ -68,8 +70,9 @@ def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, pages
 
     ``idle_s``: seconds since the kernel's last message. For a kernel no page ever connected to,
     ``unclaimed_s``: seconds since the latest of its last message, the first time it was seen out of the
-    pool and the end of the last page response Voila sent (a kernel does not know which response was its
-    own); ``pages_loading``: Voila is still sending a page, which may be this kernel's."""
+    pool and the last HTTP request a page made (a page file, a script, the kernel's model: a kernel does
+    not know which page is its own, and a page loads for a while before it connects);
+    ``pages_loading``: Voila is still sending a page, which may be this kernel's."""
     if busy:
         return None
     if connections > 0:
@@ -104,6 +107,10 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._pages_loading = 0
         self._renders = {}
         self._ready = set()
+        self._last_page_sent = datetime.now(timezone.utc)
+
+    def page_traffic(self):
+        """A page asked for something (a file, the kernel's model): pages are still loading."""
         self._last_page_sent = datetime.now(timezone.utc)
 
     def page_started(self):
@@ -237,11 +244,26 @@ def track_pages():
     VoilaHandler._rfexplore_tracked = True
 
 
+def track_requests(handler):
+    """tornado's ``log_function``: the access log line tornado writes by default, and for every plain
+    HTTP request (not a websocket) the kernel manager hears that pages are still loading."""
+    from tornado.log import access_log
+    from tornado.websocket import WebSocketHandler
+
+    status = handler.get_status()
+    log = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    log("%d %s %.2fms", status, handler._request_summary(), 1000.0 * handler.request.request_time())
+    manager = handler.settings.get("kernel_manager")
+    if not isinstance(handler, WebSocketHandler) and hasattr(manager, "page_traffic"):
+        manager.page_traffic()
+
+
 def _configure(c):
     for section, values in SETTINGS.items():
         for name, value in values.items():
             setattr(c[section], name, value)
     c.VoilaConfiguration.multi_kernel_manager_class = ClassKernelManager
+    c.Voila.tornado_settings = {"log_function": track_requests}
     for name, value in KERNEL_ENV.items():      # kernels inherit Voila's environment
         os.environ.setdefault(name, value)
     track_pages()
