@@ -8,12 +8,12 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 * **Preheated kernels.** ``POOL`` kernels (``make app POOL=N``; default 2) start with the server and run
   the notebook before anyone asks; a page request takes one and gets the already-computed page, and Voila
-  starts a replacement ``fill_delay`` seconds later. Executing the tour costs about 15 CPU-seconds
-  (importing torch, building the pool of features, the check cells), so on 2 cores ten students arriving
-  at once would otherwise wait for 150 CPU-seconds of work. A kernel leaves the pool for one page only:
-  students never share a kernel. A pooled kernel ran the notebook before any request, so the request's
-  ``QUERY_STRING`` is not in its environment: a notebook reads the URL query with
-  ``voila.utils.get_query_string()``, which waits for the request in a pooled kernel.
+  starts a replacement ``fill_delay`` seconds later, once arriving pages have loaded (``refill_quiet``).
+  Executing the tour costs about 15 CPU-seconds (importing torch, building the pool of features, the
+  check cells), so on 2 cores ten students arriving at once would otherwise wait for 150 CPU-seconds.
+  A kernel leaves the pool for one page only: students never share a kernel. A pooled kernel ran the
+  notebook before any request, so the request's ``QUERY_STRING`` is not in its environment: a notebook
+  reads the URL query with ``voila.utils.get_query_string()``, which waits for the request there.
 * **A closed tab's kernel goes at once.** Voila's page asks the server to shut its kernel down when the
   tab closes or reloads (a ``sendBeacon`` POST on ``beforeunload``), but Voila 0.5 never sets the
   ``_xsrf`` cookie that POST must carry, so it fails with 403 and every closed page left its kernel
@@ -39,6 +39,7 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from datetime import datetime, timezone
@@ -50,13 +51,14 @@ from traitlets import Integer
 # command line overrides it (`make app ARGS=...`).
 SETTINGS = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
-    # Refill the pool 60 s after a kernel leaves it: a class arriving at once first gets its pages drawn
-    # (in its browsers, on the same cores) before the replacements start computing.
-    "VoilaKernelManager": {"fill_delay": 60.0},
+    # Refill the pool 5 s after a kernel leaves it, and then only once arriving pages have loaded
+    # (ClassKernelManager.refill_quiet): a class arriving at once gets its pages drawn before the
+    # replacements start computing.
+    "VoilaKernelManager": {"fill_delay": 5.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
-                           "render_stall_timeout": 60},
+                           "render_stall_timeout": 60, "refill_quiet": 10, "refill_max_wait": 180},
 }
 # Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
 # the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
@@ -97,6 +99,10 @@ class ClassKernelManager(AsyncMappingKernelManager):
         handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
     connected_idle_timeout = Integer(0, config=True, help="""Seconds without activity after which a
         kernel is shut down even though its page is still open (0: never).""")
+    refill_quiet = Integer(10, config=True, help="""A kernel for the pool starts only once no page has
+        asked the server for anything for this many seconds (pages are drawn), unless a page is waiting
+        for its HTML, or after ``refill_max_wait`` s.""")
+    refill_max_wait = Integer(180, config=True, help="""The longest a pool refill waits for quiet pages.""")
     render_stall_timeout = Integer(60, config=True, help="""Seconds a kernel may sit idle while Voila's
         run of the notebook in it is unfinished before it is replaced (0: never).""")
 
@@ -108,6 +114,25 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._renders = {}
         self._ready = set()
         self._last_page_sent = datetime.now(timezone.utc)
+
+    async def start_kernel(self, *args, **kwargs):
+        if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":    # a kernel for the pool
+            await self._wait_for_quiet_pages()
+        return await super().start_kernel(*args, **kwargs)
+
+    async def _wait_for_quiet_pages(self):
+        """Hold a pool refill while arriving pages load (their browsers, and on a small server their
+        kernels, need the cores), but not when a page waits for its HTML (it may be waiting for this
+        kernel) and not longer than ``refill_max_wait``."""
+        waited = 0
+        while waited < self.refill_max_wait and self._pages_loading == 0:
+            quiet_s = (datetime.now(timezone.utc) - self._last_page_sent).total_seconds()
+            if quiet_s >= self.refill_quiet:
+                break
+            await asyncio.sleep(1)
+            waited += 1
+        if waited:
+            self.log.info("Pool refill started after waiting %d s for arriving pages to load", waited)
 
     def page_traffic(self):
         """A page asked for something (a file, the kernel's model): pages are still loading."""
