@@ -8,7 +8,7 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 * **Preheated kernels.** ``POOL`` kernels (``make app POOL=N``; default 2) start with the server and run
   the notebook before anyone asks; a page request takes one and gets the already-computed page, and Voila
-  starts a replacement ``fill_delay`` seconds later, once arriving pages have loaded (``refill_quiet``).
+  starts a replacement ``fill_delay`` seconds later, once arriving pages connected (``refill_max_wait``).
   Executing the tour costs about 15 CPU-seconds (importing torch, building the pool of features, the
   check cells), so on 2 cores ten students arriving at once would otherwise wait for 150 CPU-seconds.
   A kernel leaves the pool for one page only: students never share a kernel. A pooled kernel ran the
@@ -51,14 +51,14 @@ from traitlets import Integer
 # command line overrides it (`make app ARGS=...`).
 SETTINGS = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
-    # Refill the pool 5 s after a kernel leaves it, and then only once arriving pages have loaded
-    # (ClassKernelManager.refill_quiet): a class arriving at once gets its pages drawn before the
+    # Refill the pool 5 s after a kernel leaves it, and then only once the arriving pages have connected
+    # (ClassKernelManager.refill_max_wait): a class arriving at once gets its pages drawn before the
     # replacements start computing.
     "VoilaKernelManager": {"fill_delay": 5.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
-                           "render_stall_timeout": 60, "refill_quiet": 10, "refill_max_wait": 180},
+                           "render_stall_timeout": 60, "refill_max_wait": 180},
 }
 # Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
 # the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
@@ -99,10 +99,9 @@ class ClassKernelManager(AsyncMappingKernelManager):
         handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
     connected_idle_timeout = Integer(0, config=True, help="""Seconds without activity after which a
         kernel is shut down even though its page is still open (0: never).""")
-    refill_quiet = Integer(10, config=True, help="""A kernel for the pool starts only once no page has
-        asked the server for anything for this many seconds (pages are drawn), unless a page is waiting
-        for its HTML, or after ``refill_max_wait`` s.""")
-    refill_max_wait = Integer(180, config=True, help="""The longest a pool refill waits for quiet pages.""")
+    refill_max_wait = Integer(180, config=True, help="""A kernel for the pool starts only once every page
+        Voila handed a kernel to has connected to it (the arriving pages are drawn), unless a page waits for
+        its HTML, or after this many seconds.""")
     render_stall_timeout = Integer(60, config=True, help="""Seconds a kernel may sit idle while Voila's
         run of the notebook in it is unfinished before it is replaced (0: never).""")
 
@@ -121,18 +120,20 @@ class ClassKernelManager(AsyncMappingKernelManager):
         return await super().start_kernel(*args, **kwargs)
 
     async def _wait_for_quiet_pages(self):
-        """Hold a pool refill while arriving pages load (their browsers, and on a small server their
-        kernels, need the cores), but not when a page waits for its HTML (it may be waiting for this
-        kernel) and not longer than ``refill_max_wait``."""
+        """Hold a pool refill while arriving pages load (a kernel handed to a page whose page has not
+        connected yet: its browser, and on a small server the other pages, need the cores), but not when
+        a page waits for its HTML (it may be waiting for this kernel), and not longer than
+        ``refill_max_wait``."""
         waited = 0
         while waited < self.refill_max_wait and self._pages_loading == 0:
-            quiet_s = (datetime.now(timezone.utc) - self._last_page_sent).total_seconds()
-            if quiet_s >= self.refill_quiet:
+            pooled = self._pooled()
+            loading = [k for k in list(self._kernels) if k not in pooled and k not in self._ever_connected]
+            if not loading:
                 break
             await asyncio.sleep(1)
             waited += 1
         if waited:
-            self.log.info("Pool refill started after waiting %d s for arriving pages to load", waited)
+            self.log.info("Pool refill started after waiting %d s for arriving pages to connect", waited)
 
     def page_traffic(self):
         """A page asked for something (a file, the kernel's model): pages are still loading."""
