@@ -8,7 +8,7 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 * **Preheated kernels.** ``POOL`` kernels (``make app POOL=N``; default 2) start with the server and run
   the notebook before anyone asks; a page request takes one and gets the already-computed page, and Voila
-  starts a replacement ``fill_delay`` seconds later, once arriving pages connected (``refill_max_wait``).
+  starts a replacement ``fill_delay`` seconds later, once arriving pages are drawn (``refill_quiet``).
   Executing the tour costs about 15 CPU-seconds (importing torch, building the pool of features, the
   check cells), so on 2 cores ten students arriving at once would otherwise wait for 150 CPU-seconds.
   A kernel leaves the pool for one page only: students never share a kernel. A pooled kernel ran the
@@ -52,13 +52,14 @@ from traitlets import Integer
 SETTINGS = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 2},
     # Refill the pool 5 s after a kernel leaves it, and then only once the arriving pages have connected
-    # (ClassKernelManager.refill_max_wait): a class arriving at once gets its pages drawn before the
-    # replacements start computing.
+    # and gone quiet (ClassKernelManager.refill_quiet): a class arriving at once gets its pages drawn
+    # before the replacements start computing.
     "VoilaKernelManager": {"fill_delay": 5.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
-                           "render_stall_timeout": 60, "refill_max_wait": 180},
+                           "render_stall_timeout": 60, "refill_quiet": 15,
+                           "refill_max_wait": 180},
 }
 # Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
 # the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
@@ -99,9 +100,11 @@ class ClassKernelManager(AsyncMappingKernelManager):
         handed to a page, and whose page never connected, is shut down (the page closed while loading).""")
     connected_idle_timeout = Integer(0, config=True, help="""Seconds without activity after which a
         kernel is shut down even though its page is still open (0: never).""")
-    refill_max_wait = Integer(180, config=True, help="""A kernel for the pool starts only once every page
-        Voila handed a kernel to has connected to it (the arriving pages are drawn), unless a page waits for
-        its HTML, or after this many seconds.""")
+    refill_quiet = Integer(15, config=True, help="""A kernel for the pool starts only once every page
+        Voila handed a kernel to in the last ``refill_max_wait`` s has connected to it and its kernel had
+        no message for this many seconds (the arriving pages are drawn), or at once if a page waits for
+        its HTML.""")
+    refill_max_wait = Integer(180, config=True, help="""The longest a pool refill waits for pages.""")
     render_stall_timeout = Integer(60, config=True, help="""Seconds a kernel may sit idle while Voila's
         run of the notebook in it is unfinished before it is replaced (0: never).""")
 
@@ -112,6 +115,7 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._pages_loading = 0
         self._renders = {}
         self._ready = set()
+        self._out_since = {}
         self._last_page_sent = datetime.now(timezone.utc)
 
     async def start_kernel(self, *args, **kwargs):
@@ -119,21 +123,34 @@ class ClassKernelManager(AsyncMappingKernelManager):
             await self._wait_for_quiet_pages()
         return await super().start_kernel(*args, **kwargs)
 
+    def _arriving(self):
+        """Kernels handed to a page in the last ``refill_max_wait`` s whose page is not drawn yet: it has
+        not connected, or its kernel had messages in the last ``refill_quiet`` s (a page that connected
+        still fetches its widgets' state, then draws)."""
+        now, pooled = datetime.now(timezone.utc), self._pooled()
+        arriving = []
+        for kernel_id in list(self._kernels):
+            kernel = self._kernels.get(kernel_id)
+            if kernel is None or kernel_id in pooled or not hasattr(kernel, "last_activity"):
+                continue
+            since = self._out_since.setdefault(kernel_id, now)
+            if (now - since).total_seconds() > self.refill_max_wait:
+                continue
+            quiet_s = (now - kernel.last_activity).total_seconds()
+            if kernel_id not in self._ever_connected or quiet_s < self.refill_quiet:
+                arriving.append(kernel_id)
+        return arriving
+
     async def _wait_for_quiet_pages(self):
-        """Hold a pool refill while arriving pages load (a kernel handed to a page whose page has not
-        connected yet: its browser, and on a small server the other pages, need the cores), but not when
-        a page waits for its HTML (it may be waiting for this kernel), and not longer than
-        ``refill_max_wait``."""
+        """Hold a pool refill while arriving pages load (their browsers, and on a small server the other
+        pages, need the cores), but not when a page waits for its HTML (it may be waiting for this kernel),
+        and not longer than ``refill_max_wait``."""
         waited = 0
-        while waited < self.refill_max_wait and self._pages_loading == 0:
-            pooled = self._pooled()
-            loading = [k for k in list(self._kernels) if k not in pooled and k not in self._ever_connected]
-            if not loading:
-                break
+        while waited < self.refill_max_wait and self._pages_loading == 0 and self._arriving():
             await asyncio.sleep(1)
             waited += 1
         if waited:
-            self.log.info("Pool refill started after waiting %d s for arriving pages to connect", waited)
+            self.log.info("Pool refill started after waiting %d s for arriving pages", waited)
 
     def page_traffic(self):
         """A page asked for something (a file, the kernel's model): pages are still loading."""
@@ -227,6 +244,7 @@ class ClassKernelManager(AsyncMappingKernelManager):
         self._ever_connected.discard(kernel_id)
         self._first_unclaimed.pop(kernel_id, None)
         self._ready.discard(kernel_id)
+        self._out_since.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
 
