@@ -52,6 +52,7 @@ class Input:
     keys: tuple = ("ArrowRight", "ArrowLeft")
     pixels: int = 25
     kernel: str | None = None       # a Python expression timed on the headless copy (``dash``), or None
+    tick: str | None = None         # a checkbox (description regex) ticked before measuring
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ SCENARIOS = (
                        kernel="dash.set_config(width=301 if dash.config.width == 300 else 300)"),
                  Input("d: one step (arrow key)", r"^input dimension d", "key",
                        kernel="dash.set_config(d=41 if dash.config.d == 40 else 40)"),
-                 Input("budget: one step (arrow key)", r"^budget M", "key",
-                       kernel="dash.set_config(magnitude=12.0 if dash.config.magnitude == 10.0 else 10.0)"),
+                 Input("budget: one step (arrow key)", r"^budget M", "key", tick=r"limit weight magnitude",
+                       kernel="dash.set_config(magnitude=11.2 if dash.config.magnitude == 10.0 else 10.0)"),
                  Input("Play (frames/s)", r"Play", "play"),
              )),
     Scenario("limitation (04)",
@@ -118,6 +119,18 @@ _ARM_JS = """(timeoutMs) => { window.__rfx.p = new Promise(resolve => {
     requestAnimationFrame(tick);
 }); }"""
 
+# Resolves once the figures have not changed for ``quietMs`` (an earlier input's redraw has landed).
+_SETTLE_JS = """([quietMs, maxMs]) => new Promise(resolve => {
+    const r = window.__rfx; let last = r.sig(), since = performance.now(); const start = since;
+    const tick = () => {
+        const now = performance.now(), s = r.sig();
+        if (s !== last) { last = s; since = now; }
+        if (now - since > quietMs || now - start > maxMs) return resolve(now - start);
+        requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+})"""
+
 # Frames per second in which the figures changed, over ``ms`` milliseconds.
 _FPS_JS = """(ms) => new Promise(resolve => {
     const r = window.__rfx; let last = r.sig(), changed = 0; const start = performance.now();
@@ -152,7 +165,27 @@ def _control(page, label):
     raise RuntimeError(f"no control labelled {label!r} on the page")
 
 
+def _tick(page, label):
+    """Tick the checkbox whose description matches ``label`` (if not ticked) and let the page settle."""
+    import re
+
+    boxes = page.locator(".widget-checkbox")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        if re.search(label, box.inner_text()):
+            inp = box.locator("input[type=checkbox]")
+            if not inp.is_checked():
+                page.evaluate(_ARM_JS, 120_000)
+                inp.check()
+                page.evaluate("() => window.__rfx.p")
+                page.wait_for_timeout(1000)
+            return
+    raise RuntimeError(f"no checkbox labelled {label!r} on the page")
+
+
 def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
+    if inp.tick:
+        _tick(page, inp.tick)
     ctl = _control(page, inp.label)
     if inp.kind == "play":
         ctl.locator("button").first.click()
@@ -164,6 +197,7 @@ def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
     handle.scroll_into_view_if_needed()
     out = []
     for i in range(repeat):
+        page.evaluate(_SETTLE_JS, [1000, timeout_ms])       # the previous input's redraw has landed
         page.evaluate(_ARM_JS, timeout_ms)
         if inp.kind == "key":
             handle.focus()
@@ -178,7 +212,6 @@ def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
             page.mouse.up()
         ms = page.evaluate("() => window.__rfx.p")
         out.append(float("nan") if ms is None else ms)
-        page.wait_for_timeout(400)                       # let the kernel settle before the next input
     return out
 
 
@@ -228,6 +261,8 @@ def run(hosts, only, repeat):
                 _notebook(path, sc.setup)
                 kernel = _kernel_times(sc, max(3, repeat // 2))
                 for host in hosts:
+                    if host == "voila":
+                        (tmp / f"voila-{path.stem}").mkdir(exist_ok=True)
                     server = lab if host == "lab" else harness.start_voila(path, tmp / f"voila-{path.stem}")
                     page = context.new_page()
                     page.set_default_timeout(120_000)

@@ -12,13 +12,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import as_matrix
+from .validation import as_matrix, as_vector, check_memory
 from .validation import positive_int as check_positive_int
 from .validation import seed as check_seed
 
 __all__ = ["FeaturePool", "sample_features", "DISTRIBUTIONS", "check_positive_int", "check_seed"]
 
 DISTRIBUTIONS = ("sphere", "gaussian")
+BIAS_STD_MAX = 1e100        # Gram entries grow like bias_std^2 and must stay far inside the float range
+
+
+def _shown(value) -> str:
+    """``repr`` of a number, cut short (a huge integer is not echoed in full)."""
+    text = f"{value:g}" if isinstance(value, (float, np.floating)) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_sampling(distribution, symmetric, bias_std):
+    """The sampling settings of a pool (messages name the parameter, the rule and the value)."""
+    if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
+        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
+    if not isinstance(symmetric, (bool, np.bool_)):
+        raise TypeError(f"symmetric must be True or False, got {symmetric!r} ({type(symmetric).__name__})")
+    if isinstance(bias_std, (bool, np.bool_)) or not isinstance(bias_std, (int, float, np.floating, np.integer)):
+        raise TypeError(f"bias_std must be a finite non-negative number, got {bias_std!r} ({type(bias_std).__name__})")
+    if not (0.0 <= bias_std < math.inf):                                # also NaN
+        raise ValueError(f"bias_std must be a finite non-negative number, got {bias_std!r}")
+    if bias_std > BIAS_STD_MAX:
+        raise ValueError(f"bias_std must be at most {BIAS_STD_MAX:g} (Gram entries grow like bias_std^2 and must "
+                         f"stay in the float range), got {_shown(bias_std)}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,6 +61,15 @@ class FeaturePool:
     bias_std: float
     seed: int
 
+    def __post_init__(self):
+        W = as_matrix("W", self.W)
+        object.__setattr__(self, "W", W)
+        object.__setattr__(self, "b", None if self.b is None else as_vector("b", self.b, len(W)))
+        _check_sampling(self.distribution, self.symmetric, self.bias_std)
+        object.__setattr__(self, "symmetric", bool(self.symmetric))
+        object.__setattr__(self, "bias_std", float(self.bias_std))
+        object.__setattr__(self, "seed", check_seed(self.seed))
+
     @property
     def d(self) -> int:
         return self.W.shape[1]
@@ -58,6 +89,9 @@ class FeaturePool:
     def evaluate(self, X) -> np.ndarray:
         """Feature matrix ``relu(X W^T + b)`` of shape ``(n, R)`` for inputs ``X`` of shape ``(n, d)``."""
         X = as_matrix("X", X, d=self.d)
+        # X W^T and its ReLU: two (n, R) float64 arrays
+        check_memory(2 * 8.0 * len(X) * self.width, f"the features of {self.width} neurons on {len(X)} inputs",
+                     fix="use fewer inputs or features")
         Z = X @ self.W.T
         if self.b is not None:
             Z += self.b
@@ -88,14 +122,11 @@ def sample_features(d: int, width: int, *, distribution: str = "sphere", symmetr
     """
     d = check_positive_int("d", d)
     width = check_positive_int("width", width)
-    if distribution not in DISTRIBUTIONS:
-        raise ValueError(f"distribution must be one of {DISTRIBUTIONS}, got {distribution!r}")
-    if not isinstance(symmetric, (bool, np.bool_)):
-        raise TypeError(f"symmetric must be True or False, got {symmetric!r}")
-    if isinstance(bias_std, bool) or not isinstance(bias_std, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(bias_std) or bias_std < 0:
-        raise ValueError(f"bias_std must be a finite non-negative number, got {bias_std!r}")
+    _check_sampling(distribution, symmetric, bias_std)
     seed = check_seed(seed)
+    # the Gaussian draw, its normalized copy and (sign-symmetric) the interleaved pool: three (width, d) arrays
+    check_memory(3 * 8.0 * width * d + 8.0 * 3 * width, f"a pool of {width} features in dimension {d}",
+                 fix="use a smaller width or d")
     ss_w, ss_b = np.random.SeedSequence(seed).spawn(2)
     n_draw = (width + 1) // 2 if symmetric else width
     G = np.random.default_rng(ss_w).standard_normal((n_draw, d))
@@ -129,6 +160,9 @@ def feature_kernel(pool: FeaturePool, X, X2=None) -> np.ndarray:
     tends to :func:`feature_kernel_limit` at the Monte Carlo rate ``1 / sqrt(R)``.
     """
     _check_pool(pool)
+    X = as_matrix("X", X, d=pool.d)
+    n2 = len(X) if X2 is None else len(as_matrix("X2", X2, d=pool.d))
+    _check_kernel_memory(pool, len(X) + n2, len(X) * n2)
     F = _torch(pool.evaluate(X))
     F2 = F if X2 is None else _torch(pool.evaluate(X2))
     return (F @ F2.T).numpy() / pool.width
@@ -181,6 +215,8 @@ def feature_kernel_errors(pool: FeaturePool, X, widths=None, *, norm: str = "rms
         check_positive_int("width", m)
         if m > pool.width:
             raise ValueError(f"width must be at most the pool size {pool.width}, got {m}")
+    X = as_matrix("X", X, d=pool.d)
+    _check_kernel_memory(pool, len(X), 6 * len(X) ** 2)      # F; K, S, D, D^2 and a product
     F = _torch(pool.evaluate(X))                           # (n, R)
     K = _torch(feature_kernel_limit(pool, X))
     S = K.new_zeros(K.shape)                               # sum_{i <= prev} f_i(x) f_i(x')
@@ -204,6 +240,8 @@ def feature_kernel_variance(pool: FeaturePool, X) -> float:
     pairs are not independent and usually do better).
     """
     _check_pool(pool)
+    X = as_matrix("X", X, d=pool.d)
+    _check_kernel_memory(pool, 2 * len(X), 6 * len(X) ** 2)  # F, F^2; K and the (n, n) products
     F = _torch(pool.evaluate(X))                           # (n, R)
     K = _torch(feature_kernel_limit(pool, X))
     F2 = F * F
@@ -217,6 +255,13 @@ def _torch(a: np.ndarray):
     import torch
 
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64))
+
+
+def _check_kernel_memory(pool, n_rows, n_pairs):
+    """Refuse before allocating ``n_rows`` feature rows ``(R,)`` (two arrays each while evaluated) and
+    ``n_pairs`` float64 kernel entries."""
+    check_memory(8.0 * (2 * n_rows * pool.width + n_pairs), f"the kernel of {pool.width} features on "
+                 f"{n_rows} input rows", fix="use fewer inputs or features")
 
 
 def _check_pool(pool):

@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from . import validation
+from .boxqp import BoxQPResult, _check_limits, solve_dense_qp, solve_paired_qp
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
+from .gaussian import BIASED_KERNEL_BUFFERS as GRAM_BIASED_BUFFERS
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
-from .targets import check_target
+from .targets import MOMENT_RANGE, check_target
 from .validation import device as check_device
 from .validation import nonneg, positive
 
@@ -38,13 +41,19 @@ __all__ = [
     "fit_samples",
     "sample_inputs",
     "solve_box_qp",
+    "solve_dense_qp",
+    "solve_paired_qp",
+    "BoxQPResult",
     "rf_error_curve",
     "check_memory",
     "check_magnitude",
 ]
 
 DEFAULT_JITTER = 1e-10      # relative to mean(diag K)
+WIDTH_MAX = 2**40           # widths beyond any machine (a pool of 2**40 features needs 8 TiB per dimension)
 MAX_JITTER = 1e-4
+BUDGET_TOL = 1e-10          # KKT residual at which a budget fit counts as converged (boxqp)
+BUDGET_MAX_SECONDS = 20.0   # default wall-time bound of one budget fit
 
 
 # --------------------------------------------------------------------------- results
@@ -63,6 +72,9 @@ class FitResult:
     jitter: float = 0.0
     method: str = "exact"
     magnitude_budget: float | None = None
+    converged: bool = True        # a budget fit: KKT residual <= its tolerance (else stopped early)
+    kkt_residual: float = 0.0     # a budget fit's relative KKT residual (boxqp module doc)
+    gap: float = 0.0              # certified bound on relative_error - the best error with the budget
 
 
 @dataclass(frozen=True)
@@ -126,15 +138,31 @@ def _device(value):
 
 
 def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
-    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``)."""
+    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``).
+
+    Biased features use the closed form only (``biased_relu_kernel(..., precise=False)``): entries are
+    absolutely accurate to ``~2e-16 (1 + |b_i|)(1 + |b_j|)``, far below the fit's jitter of ``1e-10``
+    times the mean diagonal, so the tail-stable (relative) form would cost several times more for nothing;
+    the cross-moments ``k`` and ``E[y^2]``, which set the relative error, are computed to relative precision.
+    """
+    pool = _check_pool(pool)
     dev = _device(device)
     R = pool.width
-    check_memory((6 if pool.b is None else 14) * 8.0 * R * R, f"the Gram matrix of {R} features", dev)
+    # bias-free: three (R, R) torch buffers of the kernel plus the result; biased: the closed form's
+    # numpy temporaries (measured peak ~21 R^2 doubles with the angle buffers) plus the torch copy
+    check_memory((6 if pool.b is None else GRAM_BIASED_BUFFERS + 1) * 8.0 * R * R,
+                 f"the Gram matrix of {R} features", dev)
     if pool.b is None:
         W = torch.as_tensor(pool.W, dtype=torch.float64, device=dev)
         with torch.no_grad():
             return relu_kernel_torch(W)
-    return torch.as_tensor(biased_relu_kernel(pool.W, pool.b), dtype=torch.float64, device=dev)
+    return torch.as_tensor(biased_relu_kernel(pool.W, pool.b, precise=False), dtype=torch.float64, device=dev)
+
+
+def _check_pool(pool):
+    if not isinstance(pool, FeaturePool):
+        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    return pool
 
 
 def _moments(pool, target, d):
@@ -212,6 +240,15 @@ class _PairedFactor:
         self.jitter = max(jit_e, jit_o)
         self.dE, self.dO = self.L_E.diagonal(), torch.zeros_like(self.L_E.diagonal())
         self.dO[: self.q] = self.L_O.diagonal()
+        self._E = None
+
+    def even_gram(self):
+        """``E`` of all pairs, computed on first use (only budget fits need it) and kept."""
+        if self._E is None:
+            P = self.V.shape[0]
+            check_memory(3 * 8.0 * P * P, f"the even Gram matrix of {P} feature pairs", self.V.device)
+            self._E = abs_kernel_torch(self.V)
+        return self._E
 
     def project(self, k):
         ke, ko = k[0::2] + k[1::2], k[0::2] - k[1::2]
@@ -282,6 +319,7 @@ class NestedFit:
         self._K = getattr(factor, "K", None)
         self._a = factor.project(k)
         self._errors = ((kss - factor.explained(self._a)) / kss).cpu().numpy()
+        self._budget_last, self._budget_hint = None, {}       # warm starts of budget fits (fit, solve_budget)
 
     @property
     def width(self) -> int:
@@ -328,13 +366,30 @@ class NestedFit:
         K, k = self.gram(m), self.k[:m]
         return float((u @ (K @ u) - 2 * (k @ u) + self.kss) / self.kss)
 
-    def fit(self, m: int, *, magnitude=None, ridge=None, u0=None) -> FitResult:
-        """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``."""
+    def fit(self, m: int, *, magnitude=None, ridge=None, u0=None, tol: float = BUDGET_TOL, max_iter=None,
+            max_seconds=BUDGET_MAX_SECONDS, callback=None, warm_start: bool = True) -> FitResult:
+        """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``.
+
+        A budget that the best fit already meets returns the best (minimum-norm) fit. Otherwise the
+        box-constrained QP is solved (:mod:`rfexplore.boxqp`: in even/odd coordinates for
+        sign-symmetric pools, else on the Gram matrix) until its relative KKT residual is at most
+        ``tol``, or ``max_iter`` steps (default 5000 paired, 20000 dense), or ``max_seconds`` of wall
+        time (``None``: no limit), or ``callback(info)`` returns true (``info``: ``iteration``,
+        ``objective``, ``kkt_residual``, ``gap``, ``seconds``). The result says whether it
+        ``converged`` and carries its ``kkt_residual`` and ``gap`` (``relative_error`` exceeds the
+        best error with this budget by at most ``gap``); an unconverged fit is feasible and can be
+        continued by calling again. ``u0`` warm-starts the QP; by default (``warm_start``) it starts
+        from this object's previous budget fit, rescaled to the new bound, which makes a slider
+        move cheap (the optimum does not depend on the start; among equal optima of a
+        sign-symmetric pool the weights can).
+        """
         m = self._check_width(m)
         magnitude = check_magnitude(magnitude)
         if magnitude is not None and ridge is not None:
             raise ValueError("give either magnitude or ridge, not both")
+        _check_limits(tol, 0 if max_iter is None else max_iter, max_seconds)
         seed = self.pool.seed
+        extra = {}
         if ridge is not None:
             lam = _check_nonneg("ridge", ridge)
             K = self.gram(m)
@@ -345,11 +400,55 @@ class NestedFit:
             u = self.weights(m)
             err, method = float(self._errors[m - 1]), "exact"
             if magnitude is not None and float(u.abs().max()) * m > magnitude:
-                u = solve_box_qp(self.gram(m), self.k[:m], magnitude / m, u0=u if u0 is None else u0)
-                err, method = self.objective(m, u), "constrained"
+                start = u if u0 is None and not warm_start else u0
+                res = self.solve_budget(m, magnitude, u0=start, tol=tol, max_iter=max_iter,
+                                        max_seconds=max_seconds, callback=callback)
+                u, method = res.weights, "constrained"
+                err = (res.objective + self.kss) / self.kss
+                extra = dict(converged=res.converged, kkt_residual=res.kkt_residual, gap=res.gap / self.kss)
         u_np = u.cpu().numpy()
         return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, seed,
-                         self.jitter, method, magnitude)
+                         self.jitter, method, magnitude, **extra)
+
+    def solve_budget(self, m: int, magnitude, *, u0=None, tol: float = BUDGET_TOL, max_iter=None,
+                     max_seconds=BUDGET_MAX_SECONDS, callback=None) -> BoxQPResult:
+        """The QP of :meth:`fit` with ``|u_i| <= magnitude / m`` (whether or not it binds), as a
+        :class:`~rfexplore.boxqp.BoxQPResult`. ``u0=None`` starts from the previous call's solution
+        rescaled to the new bound (or the best weights clipped into the box)."""
+        m = self._check_width(m)
+        magnitude = check_magnitude(magnitude)
+        if magnitude is None:
+            raise ValueError("magnitude must be a positive number for a budget fit, got None")
+        bound = magnitude / m
+        if u0 is None:
+            u0 = self._warm_start(m, bound)
+        u0 = torch.as_tensor(u0, dtype=self.k.dtype, device=self.k.device)
+        if u0.shape != (m,):
+            raise ValueError(f"u0 must have one weight per feature, shape ({m},), got {tuple(u0.shape)}")
+        limits = dict(tol=tol, max_seconds=max_seconds, callback=callback)
+        if isinstance(self._factor, _PairedFactor):
+            n, lone = (m + 1) // 2, m % 2 == 1
+            E, V = self._factor.even_gram(), self._factor.V
+            # the pairs' even and odd moments E[|<w,x>| y], E[<w,x> y] (also for a lone feature's pair)
+            ke, ko = self.k[0::2] + self.k[1::2], self.k[0::2] - self.k[1::2]
+            res = solve_paired_qp(E[:n, :n], V[:n], ke[:n], ko[:n], bound, lone=lone, u0=u0,
+                                  max_iter=5000 if max_iter is None else max_iter, hint=self._budget_hint,
+                                  **limits)
+        else:
+            res = solve_dense_qp(self.gram(m), self.k[:m], bound, u0=u0,
+                                 max_iter=20000 if max_iter is None else max_iter, **limits)
+        self._budget_last = (m, bound, res.weights)
+        return res
+
+    def _warm_start(self, m, bound):
+        """The previous budget solution, cut or padded to ``m`` weights and scaled to ``bound``; else
+        the best weights (clipped into the box by the solver)."""
+        if self._budget_last is None:
+            return self.weights(m)
+        m0, b0, u_prev = self._budget_last
+        u = torch.zeros(m, dtype=u_prev.dtype, device=u_prev.device)
+        u[: min(m, m0)] = u_prev[: min(m, m0)] * (bound / b0)
+        return u
 
 
 def fit_nested(pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None) -> NestedFit:
@@ -375,98 +474,15 @@ def fit_population(pool: FeaturePool, target=None, *, magnitude=None, ridge=None
 # --------------------------------------------------------------------------- box-constrained QP
 
 
-def solve_box_qp(K: torch.Tensor, k: torch.Tensor, bound: float, *, u0=None, tol: float = 1e-10,
-                 max_iter: int = 20000) -> torch.Tensor:
-    """Minimize ``u^T K u - 2 k^T u`` subject to ``|u_i| <= bound`` (K positive semi-definite).
-
-    Accelerated projected gradient (FISTA with gradient restart, O'Donoghue & Candès 2015), and every
-    50 steps an active-set step: solve exactly on the coordinates not at a bound, project, keep it if
-    it lowers the objective, and stop as soon as it satisfies the KKT conditions (to ``tol``,
-    relative); otherwise stop when a step moves ``u`` by less than ``tol * bound`` or after
-    ``max_iter`` steps. ``u0`` is a warm start (clipped into the box), e.g. the unconstrained solution.
-    Singular ``K`` (sign-symmetric pools with ``r/2 > d``) converges slowly: thousands of steps.
-    """
-    if isinstance(bound, bool) or not isinstance(bound, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(bound) or bound <= 0:
-        raise ValueError(f"bound must be a finite positive number, got {bound!r}")
-    m = K.shape[0]
-    # Lip = 2 lambda_max(K), from a few power iterations with a safety margin
-    v = torch.ones(m, dtype=K.dtype, device=K.device) / math.sqrt(m)
-    for _ in range(30):
-        v = K @ v
-        v = v / v.norm().clamp_min(1e-300)
-    lip = 2.0 * float(v @ (K @ v)) * 1.05 + 1e-300
-    u = torch.zeros(m, dtype=K.dtype, device=K.device) if u0 is None else \
-        torch.as_tensor(u0, dtype=K.dtype, device=K.device).clamp(-bound, bound)
-    return _fista(K, k, bound, u, lip, tol, max_iter)
-
-
-def _fista(K, k, bound, u, lip, tol, max_iter):
-    """Accelerated projected gradient with gradient restart and periodic active-set steps."""
-    y, t = u.clone(), 1.0
-    for it in range(1, max_iter + 1):
-        u_new = (y - 2.0 * (K @ y - k) / lip).clamp(-bound, bound)
-        if float((u_new - y).abs().max()) < tol * bound:
-            u = u_new
-            break
-        # Restart when the momentum points uphill: (y - u_new) . (u_new - u) > 0. A test on the
-        # gradient, not on objective values, which stop decreasing at rounding level near the optimum.
-        if float((y - u_new) @ (u_new - u)) > 0:
-            t_new, beta = 1.0, 0.0
-        else:
-            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
-            beta = (t - 1.0) / t_new
-        y = u_new + beta * (u_new - u)
-        u, t = u_new, t_new
-        if it % 50 == 0:
-            # active-set step: solve exactly on the free coordinates, project, jump if it helps
-            c = _active_set_solution(K, k, bound, u)
-            if c is not None:
-                if _is_kkt_point(K, k, bound, c, tol):
-                    return c
-                if _box_qp_objective(K, k, c) < _box_qp_objective(K, k, u):
-                    u, y, t = c, c.clone(), 1.0
-    c = _active_set_solution(K, k, bound, u)
-    return c if c is not None and _box_qp_objective(K, k, c) <= _box_qp_objective(K, k, u) else u
-
-
-def _box_qp_objective(K, k, u):
-    return float(u @ (K @ u) - 2.0 * (k @ u))
-
-
-def _jittered_cholesky(A, rel=1e-13):
-    """Cholesky of ``A + rel * mean(diag A) I`` (against exact singularity); ``None`` if that fails."""
-    A = A.clone()
-    A.diagonal().add_(rel * float(A.diagonal().mean()))
-    L, info = torch.linalg.cholesky_ex(A)
-    return L if int(info) == 0 else None
-
-
-def _active_set_solution(K, k, bound, u):
-    """Solve ``K_FF c_F = k_F - K_FA u_A`` on the free set of ``u`` (bounds kept elsewhere); project."""
-    active = u.abs() >= bound * (1.0 - 1e-9)
-    free = ~active
-    c = torch.sign(u) * bound * active
-    if bool(free.any()):
-        L = _jittered_cholesky(K[free][:, free])
-        if L is None:
-            return None
-        rhs = k[free] - K[free][:, active] @ c[active]
-        c[free] = torch.cholesky_solve(rhs[:, None], L)[:, 0]
-    return c.clamp(-bound, bound) if bool(torch.isfinite(c).all()) else None
-
-
-def _is_kkt_point(K, k, bound, u, rtol, *, g=None):
-    """KKT of the box QP: gradient ``g = 2 (K u - k)`` zero on free coordinates, pointing outward at bounds.
-
-    Zero means below ``rtol`` times a bound on the terms it is computed from,
-    ``2 (max(diag K) |u|_1 + |k|_inf)`` (``|K_ij| <= max diag`` for positive semi-definite ``K``).
-    """
-    g = 2.0 * (K @ u - k) if g is None else g
-    tol = rtol * 2.0 * (float(K.diagonal().max()) * float(u.abs().sum()) + float(k.abs().max()))
-    upper, lower = u >= bound * (1.0 - 1e-9), u <= -bound * (1.0 - 1e-9)
-    free = ~(upper | lower)
-    return bool((g[free].abs() <= tol).all() and (g[upper] <= tol).all() and (g[lower] >= -tol).all())
+def solve_box_qp(K: torch.Tensor, k: torch.Tensor, bound: float, *, u0=None, tol: float = BUDGET_TOL,
+                 max_iter: int = 20000, max_seconds=None, callback=None) -> torch.Tensor:
+    """Minimize ``u^T K u - 2 k^T u`` subject to ``|u_i| <= bound`` (K positive semi-definite): the
+    weights of :func:`~rfexplore.boxqp.solve_dense_qp`, which also reports whether it converged
+    (relative KKT residual at most ``tol``), the residual and a certified gap. ``u0`` is a warm
+    start (clipped into the box), e.g. the unconstrained solution; ``max_iter``, ``max_seconds``
+    and ``callback`` bound the work."""
+    return solve_dense_qp(K, k, bound, u0=u0, tol=tol, max_iter=max_iter, max_seconds=max_seconds,
+                          callback=callback).weights
 
 
 # --------------------------------------------------------------------------- from samples
@@ -480,9 +496,21 @@ INPUT_STREAM = 1
 def sample_inputs(n: int, d: int, seed: int, *, n_test: int = 0):
     """The Gaussian training inputs ``(n, d)`` and test inputs ``(n_test, d)`` that
     :func:`fit_samples` draws for ``seed`` (independent of the feature pool with the same seed)."""
+    n, d = check_positive_int("n", n), check_positive_int("d", d)
+    n_test = validation.nonneg_int("n_test", n_test)
+    check_memory(8.0 * (n + n_test) * d, f"{n + n_test} Gaussian inputs in dimension {d}",
+                 fix="use fewer samples or a smaller d")
     ss_train, ss_test = np.random.SeedSequence([check_seed(seed), INPUT_STREAM]).spawn(2)
     return (np.random.default_rng(ss_train).standard_normal((n, d)),
             np.random.default_rng(ss_test).standard_normal((n_test, d)))
+
+
+def sample_fit_bytes(n: int, n_test: int, r: int, d: int) -> float:
+    """Peak memory of :func:`fit_samples` (tests compare it with a measured peak): the inputs
+    ``(n + n_test, d)``, the training features ``(n, r)`` alive while the test features are evaluated
+    (``relu(X W^T + b)`` holds two ``(n_test, r)`` arrays at once), three ``(r, r)`` matrices for the
+    normal equations and a few length-``n`` vectors."""
+    return 8.0 * ((n + n_test) * (d + 6) + n * r + 2 * n_test * r + 4 * r * r)
 
 
 def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = None, ridge: float = 0.0,
@@ -492,8 +520,7 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     Works for any target, including plain callables. Errors are relative to ``E[y^2]`` (exact when
     the target has a closed form, else estimated on the test samples).
     """
-    if not isinstance(pool, FeaturePool):
-        raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
+    pool = _check_pool(pool)
     target = check_target(target)
     n = check_positive_int("n", n)
     n_test = max(n, 10000) if n_test is None else check_positive_int("n_test", n_test)
@@ -501,9 +528,12 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     seed = check_seed(seed)
     dev = _device(device)
     r, d = pool.width, pool.d
-    check_memory(8.0 * (max(n, n_test) * (r + d) + 3 * r * r), f"fitting {r} features on {n} samples", dev)
+    check_memory(sample_fit_bytes(n, n_test, r, d), f"fitting {r} features on {n} samples", dev,
+                 fix=f"use fewer samples (n = {n}, n_test = {n_test}) or fewer features")
     X, Xt = sample_inputs(n, d, seed, n_test=n_test)
     y, yt = target(X), target(Xt)
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(yt))):
+        raise ValueError(f"target {target.label()!r} must be finite on Gaussian inputs, got NaN or inf values")
     F = torch.as_tensor(pool.evaluate(X), device=dev)
     Ft = torch.as_tensor(pool.evaluate(Xt), device=dev)
     yy, yyt = torch.as_tensor(y, device=dev), torch.as_tensor(yt, device=dev)
@@ -512,7 +542,13 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
     L, _ = _cholesky(A + ridge * torch.eye(r, dtype=A.dtype, device=dev), DEFAULT_JITTER)
     u = torch.cholesky_solve(rhs[:, None], L)[:, 0]
     ey2 = target.second_moment(d)
-    ey2 = float((yyt ** 2).mean()) if ey2 is None else ey2
+    if ey2 is None:
+        ey2 = float((yyt ** 2).mean())
+        lo, hi = MOMENT_RANGE
+        if not lo <= ey2 <= hi:
+            raise ValueError(f"target {target.label()!r} has mean square {ey2:g} on the {n_test} test samples, "
+                             f"outside [{lo:g}, {hi:g}]: its relative error is not defined in float64 (a target "
+                             "that is zero on every sample explains nothing to compare with); rescale it")
     train = float(((F @ u - yy) ** 2).mean()) / ey2
     test = float(((Ft @ u - yyt) ** 2).mean()) / ey2
     u_np = u.cpu().numpy()
@@ -524,12 +560,15 @@ def fit_samples(pool: FeaturePool, target=None, *, n: int, n_test: int | None = 
 
 
 def _check_widths(widths):
-    arr = np.atleast_1d(np.asarray(widths))
-    if arr.size == 0:
+    if isinstance(widths, (str, bytes, dict, set)):
+        raise TypeError(f"widths must be a sequence of positive integers, got {type(widths).__name__}")
+    vals = np.atleast_1d(np.asarray(widths, dtype=object)).ravel().tolist()
+    if not vals:
         raise ValueError("widths must contain at least one width, got an empty list")
-    for w in arr.tolist():
-        check_positive_int("width", w)
-    return arr.astype(np.int64)
+    for w in vals:
+        if check_positive_int("width", w) > WIDTH_MAX:
+            raise ValueError(f"width must be at most 2**40 (beyond any machine's memory), got {w}")
+    return np.array(vals, dtype=np.int64)
 
 
 def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=False, magnitude=None,
@@ -576,9 +615,19 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
     widths = _check_widths(widths)
     target = check_target(target)
     magnitude = check_magnitude(magnitude)
-    pool = sample_features(d, int(widths.max()), distribution=distribution, symmetric=symmetric,
-                           bias_std=bias_std, seed=seed)
-    fits, jitter, exact = [], 0.0, target.second_moment(d) is not None
+    device = _device(device)
+    exact = target.second_moment(d) is not None               # refuses E[y^2] outside MOMENT_RANGE
+    if samples is not None:
+        samples = check_positive_int("samples", samples)
+        if exact:
+            raise ValueError(f"samples is used only for targets without a closed form, but {target.label()!r} "
+                             f"has one (its error is exact); drop samples={samples}")
+    R = int(widths.max())
+    if exact:     # the pool and the Gram matrix (or the even Gram of sign-symmetric pairs) with its factor
+        check_memory(8.0 * (3 * R * d + (GRAM_BIASED_BUFFERS + 1 if bias_std else 6) * R * R),
+                     f"the pool and Gram matrix of {R} features", device)
+    pool = sample_features(d, R, distribution=distribution, symmetric=symmetric, bias_std=bias_std, seed=seed)
+    fits, jitter = [], 0.0
     if exact:
         nested = fit_nested(pool, target, device=device)
         jitter = nested.jitter
@@ -587,7 +636,7 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
     else:
         if magnitude is not None:
             raise ValueError("magnitude budgets need a target with a closed form (not a plain callable)")
-        n = check_positive_int("samples", samples) if samples is not None else 10 * int(widths.max())
+        n = samples if samples is not None else 10 * R
         fits = [fit_samples(pool.head(int(m)), target, n=n, seed=seed, device=device) for m in widths]
         errs = [f.test_relative_error for f in fits]
     return CurveResult(

@@ -20,9 +20,11 @@ import numpy as np
 import torch
 from scipy import special
 
-from .validation import as_matrix, as_vector, check_memory, nonneg_int
+from . import tails
+from .validation import as_matrix, as_vector, boolean, check_memory, nonneg_int
 
 __all__ = [
+    "pair_angles",
     "relu_kernel",
     "relu_kernel_torch",
     "relu_kernel_grad",
@@ -45,21 +47,51 @@ _TINY = 1e-300
 # --------------------------------------------------------------------------- ReLU kernel
 
 
+def pair_angles(W: torch.Tensor, V: torch.Tensor, *, precise: bool = False):
+    """The package's one angle routine: norms and angles between the rows of ``W`` ``(n, d)`` and ``V`` ``(m, d)``.
+
+    Returns ``(nw, nv, cos, sin, theta)``: ``|w_i|`` ``(n,)``, ``|v_j|`` ``(m,)`` and the ``(n, m)`` cosine,
+    sine and angle ``theta`` in ``[0, pi]`` (fresh tensors the caller may overwrite in place). A zero
+    vector has ``cos = 0``, ``sin = 1``, ``theta = pi/2`` (its kernel terms then vanish through ``|w| = 0``).
+
+    * Default (every Gram matrix): ``cos = <w/|w|, v/|v|>`` clipped to ``[-1, 1]``,
+      ``sin = sqrt((1 - cos)(1 + cos))`` (no cancellation: one factor is exact near each end),
+      ``theta = arccos(cos)``. Sine and angle are accurate functions of the same rounded cosine, so
+      the arc-cosine kernel ``sin + (pi - theta) cos`` and its gradient stay accurate to rounding even
+      where ``theta`` itself is only known to ``~1e-8`` (near 0 and pi, where ``cos`` carries the
+      rounding of the inner product).
+    * ``precise=True`` (a few vectors, e.g. a training readout of the angle): Kahan's
+      ``theta = 2 atan2(|a - b|, |a + b|)`` for unit ``a, b``, accurate to a few ``1e-16`` radians at every
+      angle (the default mode: ``~1e-8`` near 0 and pi),
+      with ``cos``/``sin`` taken from it; it holds ``(n, m, d)`` temporaries.
+    """
+    nw = W.norm(dim=1)
+    nv = V.norm(dim=1)
+    iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
+    iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
+    A, B = W * iw[:, None], V * iv[:, None]
+    if precise:
+        zero = (nw == 0)[:, None] | (nv == 0)[None, :]
+        diff = (A[:, None, :] - B[None, :, :]).norm(dim=2)
+        summ = (A[:, None, :] + B[None, :, :]).norm(dim=2)
+        theta = torch.where(zero, math.pi / 2, 2.0 * torch.atan2(diff, summ))     # Kahan
+        return nw, nv, torch.where(zero, 0.0, torch.cos(theta)), torch.where(zero, 1.0, torch.sin(theta)), theta
+    c = A @ B.T
+    c.clamp_(-1.0, 1.0)
+    s = torch.rsub(c, 1.0).mul_(c.add(1.0)).sqrt_()          # sin = sqrt((1 - cos)(1 + cos)), no cancellation
+    return nw, nv, c, s, torch.arccos(c)
+
+
 def _relu_kernel_parts(W, V):
-    """Shared pieces of the arc-cosine kernel: (kappa, pi - theta, S, |w|^2, |v|^2)."""
-    G = W @ V.T                                            # <w_i, v_j>
-    nw2 = (W * W).sum(1)
-    nv2 = (V * V).sum(1)
-    N2 = nw2[:, None] * nv2[None, :]                      # |w|^2 |v|^2
-    S = torch.sqrt(torch.clamp(N2 - G * G, min=0.0))      # |w||v| sin(theta), guarded
-    # theta = atan2(|w||v| sin, |w||v| cos), not arccos(cos): near theta = 0 or pi the rounding
-    # noise of S (~1e-8 |w||v|) then cancels between S and theta <w,v> instead of entering kappa
-    # and its gradient; a zero vector gets theta = pi/2.
-    theta = torch.where(N2 > 0, torch.atan2(S, G), math.pi / 2)
-    pi_minus_theta = math.pi - theta
+    """Shared pieces of the arc-cosine kernel: (kappa, pi - theta, S, |w|^2, |v|^2), ``S = |w||v| sin(theta)``."""
+    nw, nv, c, s, theta = pair_angles(W, V)
+    N = nw[:, None] * nv[None, :]
+    S = s.mul_(N)                                          # |w||v| sin(theta)
+    G = c.mul_(N)                                          # <w, v>
+    pi_minus_theta = theta.neg_().add_(math.pi)
     # Cho & Saul (2009): kappa = (|w||v| sin(theta) + (pi - theta) <w,v>) / (2 pi)
-    K = (S + pi_minus_theta * G) / _TWO_PI
-    return K, pi_minus_theta, S, nw2, nv2
+    K = torch.addcmul(S, pi_minus_theta, G).div_(_TWO_PI)
+    return K, pi_minus_theta, S, nw * nw, nv * nv
 
 
 class _ReluKernel(torch.autograd.Function):
@@ -87,22 +119,10 @@ class _ReluKernel(torch.autograd.Function):
         return gW, gV
 
 
-def _norms_cos_sin(W: torch.Tensor, V: torch.Tensor):
-    """``|w_i|``, ``|v_j|`` and the ``(n, m)`` cosines and sines of their angles (zero vectors: cos 0)."""
-    nw = W.norm(dim=1)
-    nv = V.norm(dim=1)
-    iw = torch.where(nw > 0, 1.0 / torch.where(nw > 0, nw, 1.0), 0.0)
-    iv = torch.where(nv > 0, 1.0 / torch.where(nv > 0, nv, 1.0), 0.0)
-    c = (W * iw[:, None]) @ (V * iv[:, None]).T
-    c.clamp_(-1.0, 1.0)
-    s = torch.mul(c, c).neg_().add_(1.0).clamp_(min=0.0).sqrt_()
-    return nw, nv, c, s
-
-
 def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
-    nw, nv, c, s = _norms_cos_sin(W, V)
-    K = torch.arccos(c).neg_().add_(math.pi).mul_(c).add_(s)      # sin + (pi - theta) cos
+    nw, nv, c, s, theta = pair_angles(W, V)
+    K = theta.neg_().add_(math.pi).mul_(c).add_(s)                 # sin + (pi - theta) cos
     # Cho & Saul (2009): kappa = |w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)
     return K.mul_((nw / _TWO_PI)[:, None]).mul_(nv[None, :])
 
@@ -111,8 +131,8 @@ def abs_kernel_torch(V: torch.Tensor) -> torch.Tensor:
     """``E|<v_i, x>||<v_j, x>| = (2/pi)|v_i||v_j| (sin(theta) + cos(theta) arcsin(cos(theta)))``,
     ``x ~ N(0, I)``: twice the sum of the ReLU kernels of ``(v_i, v_j)`` and ``(v_i, -v_j)``, the even
     part of a sign-symmetric pair. No autograd; the diagonal is exactly ``|v_i|^2``."""
-    n, _, c, s = _norms_cos_sin(V, V)
-    E = torch.asin(c).mul_(c).add_(s)
+    n, _, c, s, theta = pair_angles(V, V)
+    E = theta.neg_().add_(math.pi / 2).mul_(c).add_(s)            # arcsin(cos) = pi/2 - theta
     E.mul_((n * (2.0 / math.pi))[:, None]).mul_(n[None, :])
     E.diagonal().copy_(n * n)
     return E
@@ -212,61 +232,88 @@ def bivariate_normal_cdf(h, k, rho):
     return 0.5 * _Phi(hs) + 0.5 * _Phi(ks) - special.owens_t(hs, ah) - special.owens_t(ks, ak) - beta
 
 
-def _truncated_product_moment(a, c, rho):
-    """``E[(a + X)_+ (c + Y)_+]`` for standard normals X, Y with correlation ``rho``.
+_TRUST = 1e-3      # closed form kept where E >= 1e-3 (1 + |a|)(1 + |c|): relative error <= 3e-13 there
+BIASED_KERNEL_BUFFERS = 24   # (n, m) float64 arrays at the peak of biased_relu_kernel (measured: ~18 numpy + 3 torch)
 
-    Closed form from the moments of the truncated bivariate normal (Rosenbaum 1961) for
-    |rho| < 1, and the exact one-dimensional limits at rho = +-1.
+
+def biased_kernel_bytes(n: int, m: int, precise: bool = True) -> float:
+    """Peak memory of :func:`biased_relu_kernel` for an ``(n, m)`` result (tests compare it with a measured
+    peak): the closed form's temporaries, plus the tail-stable quadrature's blocks when ``precise``."""
+    blocks = 16 * 48 * 8.0 * min(n * m, tails.CHUNK) if precise else 0.0
+    return BIASED_KERNEL_BUFFERS * 8.0 * n * m + blocks
+
+
+def _closed_product_moment(a, c, rho):
+    """``E[(a + X)_+ (c + Y)_+]`` for |rho| < 1 from the truncated bivariate normal (Rosenbaum 1961).
+
+    Absolute error about ``2e-16 (1 + |a|)(1 + |c|)`` (the Owen's T terms are ``O(1)``), so it is
+    relatively accurate only where the value is not small: see :func:`_truncated_product_moment`."""
+    s = np.sqrt((1.0 - rho) * (1.0 + rho))
+    h, k = -a, -c                                          # region X > h, Y > k
+    P = bivariate_normal_cdf(a, c, rho)                    # P(X > -a, Y > -c)
+    Fh = _phi(h) * _Phi((rho * h - k) / s)                 # phi(h) P(Y > k | X = h)
+    Fk = _phi(k) * _Phi((rho * k - h) / s)
+    EX = Fh + rho * Fk                                     # E[X; region]
+    EY = Fk + rho * Fh
+    # E[XY; region] by Stein's lemma (symmetric in h, k)
+    EXY = rho * h * Fh + rho * k * Fk + rho * P + s * _phi(h) * _phi((k - rho * h) / s)
+    return a * c * P + a * EY + c * EX + EXY
+
+
+def _truncated_product_moment(a, c, rho, *, scale=1.0, precise=True):
+    """``scale * E[(a + X)_+ (c + Y)_+]`` for standard normals X, Y with correlation ``rho``.
+
+    The closed form (:func:`_closed_product_moment`) where it is relatively accurate, i.e. where
+    ``E >= 1e-3 (1 + |a|)(1 + |c|)`` (calibrated against the stable form: relative error below 3e-13);
+    elsewhere, and wherever ``|rho| > 1 - 1e-12``, the tail-stable one-dimensional form
+    :func:`rfexplore.tails.log_relu_product_moment`, multiplied by ``scale`` in logarithms so that a
+    representable product is never lost to an underflow of ``E``. ``precise=False`` keeps the closed
+    form wherever it is finite (absolute precision ``2e-16 (1 + |a|)(1 + |c|)``: enough for a Gram
+    matrix, whose fit adds a jitter of ``1e-10`` times its mean diagonal).
     """
-    a, c, rho = np.broadcast_arrays(a, c, rho)
+    a, c, rho, scale = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(a, c, rho, scale))
     out = np.empty(a.shape)
     deg = np.abs(rho) > 1.0 - 1e-12
     g = ~deg
-    if np.any(g):
-        ag, cg, r = a[g], c[g], rho[g]
-        s = np.sqrt(1.0 - r * r)
-        h, k = -ag, -cg                                    # region X > h, Y > k
-        P = bivariate_normal_cdf(ag, cg, r)                # P(X > -a, Y > -c)
-        Fh = _phi(h) * _Phi((r * h - k) / s)               # phi(h) P(Y > k | X = h)
-        Fk = _phi(k) * _Phi((r * k - h) / s)
-        EX = Fh + r * Fk                                   # E[X; region]
-        EY = Fk + r * Fh
-        # E[XY; region] by Stein's lemma (symmetric in h, k)
-        EXY = r * h * Fh + r * k * Fk + r * P + s * _phi(h) * _phi((k - r * h) / s)
-        out[g] = ag * cg * P + ag * EY + cg * EX + EXY
-    if np.any(deg):
-        ad, cd, r = a[deg], c[deg], rho[deg]
-        pos = r > 0
-        res = np.zeros(ad.shape)
-        # rho = 1: integrate (a + x)(c + x) over x > t = max(-a, -c)
-        t = np.maximum(-ad, -cd)
-        tail = 1.0 - _Phi(t)
-        res_pos = ad * cd * tail + (ad + cd) * _phi(t) + tail + t * _phi(t)
-        # rho = -1: integrate (a + x)(c - x) over -a < x < c
-        lo, hi = -ad, cd
-        m0 = np.maximum(_Phi(hi) - _Phi(lo), 0.0)
-        m1 = _phi(lo) - _phi(hi)
-        m2 = m0 + lo * _phi(lo) - hi * _phi(hi)
-        res_neg = np.where(hi > lo, ad * cd * m0 + (cd - ad) * m1 - m2, 0.0)
-        res = np.where(pos, res_pos, res_neg)
-        out[deg] = res
+    with np.errstate(all="ignore"):
+        closed = _closed_product_moment(a[g], c[g], rho[g])
+    bad = ~np.isfinite(closed)
+    if precise:
+        bad |= closed < _TRUST * (1.0 + np.abs(a[g])) * (1.0 + np.abs(c[g]))
+    out[g] = scale[g] * closed
+    slow = deg.copy()
+    slow[g] = bad
+    if np.any(slow):
+        with np.errstate(divide="ignore"):
+            log_e = tails.log_relu_product_moment(a[slow], c[slow], np.clip(rho[slow], -1.0, 1.0))
+            out[slow] = np.exp(np.log(scale[slow]) + log_e)
     return out
 
 
 def relu_gaussian_mean(mean, std):
-    """``E[relu(Z)]`` for ``Z ~ N(mean, std^2)`` (``std = 0`` allowed)."""
+    """``E[relu(Z)]`` for ``Z ~ N(mean, std^2)`` (``std = 0`` allowed), to relative precision in the tail.
+
+    ``std (phi(z) + z Phi(z))`` with ``z = mean / std``: directly for ``z >= 0``, as ``std J_1(-z)``
+    (:mod:`rfexplore.tails`, no cancellation) for ``z < 0``."""
     mean, std = np.broadcast_arrays(np.asarray(mean, float), np.asarray(std, float))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = mean / std
-        val = mean * _Phi(z) + std * _phi(z)
+        direct = mean * _Phi(z) + std * _phi(np.where(np.isfinite(z), z, 0.0)) * np.isfinite(z)
+        lower = std * np.exp(tails.log_partial_moments(-np.where(z < 0, z, 0.0), 1)[1])
+        val = np.where(z >= 0, direct, np.where(np.isfinite(z), lower, 0.0))
     return np.where(std > 0, val, np.maximum(mean, 0.0))
 
 
-def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
+def biased_relu_kernel(W, b, V=None, c=None, *, precise: bool = True) -> np.ndarray:
     """``K[i, j] = E_x[relu(<w_i,x> + b_i) relu(<v_j,x> + c_j)]`` for ``x ~ N(0, I_d)``.
 
-    Closed form through the bivariate normal CDF (Owen's T), vectorized; exact one-dimensional
-    formulas where the two pre-activations are perfectly (anti-)correlated or one is constant.
+    With ``rho`` the cosine of ``w_i, v_j`` (:func:`pair_angles`), ``K = |w||v| E[(b/|w| + X)_+ (c/|v| + Y)_+]``:
+    the closed form of the truncated bivariate normal (Owen's T) where it is relatively accurate, the
+    tail-stable form (:mod:`rfexplore.tails`) elsewhere, so every entry keeps about 13 significant digits
+    for offsets ``b/|w|`` far in the tails (``precise=False``: the closed form only, absolutely accurate to
+    ``2e-16 |w||v| (1 + |b|/|w|)(1 + |c|/|v|)``, several times faster on wide pools — what Gram matrices
+    for fitting use). A zero weight vector (or one so short that ``b/|w|`` overflows) makes its
+    pre-activation the constant ``b``.
 
     Parameters
     ----------
@@ -274,6 +321,7 @@ def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
     b : array_like, shape (n,)
     V : array_like, shape (m, d), optional (``None``: ``W`` and ``b`` again)
     c : array_like, shape (m,), optional
+    precise : bool
 
     Returns
     -------
@@ -286,26 +334,22 @@ def biased_relu_kernel(W, b, V=None, c=None) -> np.ndarray:
     else:
         V = as_matrix("V", V, d=W.shape[1])
         c = as_vector("c", np.zeros(V.shape[0]) if c is None else c, V.shape[0])
-    # about a dozen (n, m) float64 temporaries in the vectorized closed form
-    check_memory(14 * 8.0 * len(W) * len(V), f"the {len(W)} x {len(V)} biased kernel matrix")
-    s1 = np.linalg.norm(W, axis=1)
-    s2 = np.linalg.norm(V, axis=1)
-    G = W @ V.T
-    n1 = np.where(s1 > 0, s1, 1.0)
-    n2 = np.where(s2 > 0, s2, 1.0)
-    rho = np.clip(G / (n1[:, None] * n2[None, :]), -1.0, 1.0)
-    a = (b / n1)[:, None]
-    cc = (c / n2)[None, :]
-    K = (n1[:, None] * n2[None, :]) * _truncated_product_moment(a, cc, rho)
-    # A zero weight vector makes its pre-activation the constant b: E = relu(b) E[relu(Z)].
-    z1, z2 = s1 == 0, s2 == 0
+    precise = boolean("precise", precise)
+    check_memory(biased_kernel_bytes(len(W), len(V), precise), f"the {len(W)} x {len(V)} biased kernel matrix")
+    n1, n2, rho, _, _ = pair_angles(torch.from_numpy(W), torch.from_numpy(V))
+    n1, n2, rho = n1.numpy(), n2.numpy(), rho.numpy()
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        a, cc = b / n1, c / n2
+    z1, z2 = ~np.isfinite(a), ~np.isfinite(cc)            # zero (or negligible) weight vectors
+    a, cc = np.where(z1, 0.0, a), np.where(z2, 0.0, cc)
+    K = _truncated_product_moment(a[:, None], cc[None, :], rho, scale=n1[:, None] * n2[None, :],
+                                  precise=precise)
+    # A constant pre-activation b: E = relu(b) E[relu(<v,x> + c)].
     if np.any(z1) or np.any(z2):
-        m1 = relu_gaussian_mean(b, s1)[:, None]
-        m2 = relu_gaussian_mean(c, s2)[None, :]
-        const = np.maximum(b, 0.0)[:, None] * m2
-        const2 = m1 * np.maximum(c, 0.0)[None, :]
-        K = np.where(z1[:, None], const, K)
-        K = np.where(z2[None, :], const2, K)
+        m1 = relu_gaussian_mean(b, np.where(z1, 0.0, n1))[:, None]
+        m2 = relu_gaussian_mean(c, np.where(z2, 0.0, n2))[None, :]
+        K = np.where(z1[:, None], np.maximum(b, 0.0)[:, None] * m2, K)
+        K = np.where(z2[None, :], m1 * np.maximum(c, 0.0)[None, :], K)
     return K
 
 
@@ -350,9 +394,10 @@ def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
     if not np.all(np.isfinite(b)):
         raise ValueError(f"b must be finite, got {b!r}")
     out = np.zeros((kmax + 1,) + b.shape)
-    out[0] = _phi(b) + b * _Phi(b)
+    low = tails.relu_moments(b, 1)                           # Phi(b), phi(b) + b Phi(b): no cancellation
+    out[0] = low[1]
     if kmax >= 1:
-        out[1] = _Phi(b)
+        out[1] = low[0]
     if kmax >= 2:
         # sqrt(phi(b)) h_{k-2}(-b) stays bounded for every b and k (no inf * 0 for large |b|)
         root = np.sqrt(_phi(b))
