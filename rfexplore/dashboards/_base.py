@@ -419,6 +419,10 @@ class Explorer:
         self.scope = f"rfx-dash-{uuid.uuid4().hex[:12]}"
         self.w_link = widgets.HTML()
         self.w_link.add_class("rfx-link")
+        # a refused lesson link's message, at the top (the status line is cleared by the next input, and a
+        # page's first render can echo a slider's value back)
+        self.w_notice = widgets.HTML()
+        self.w_notice.add_class("rfx-notice")
         extra = [self.w_link]
         if not self.headless:
             self.widget.add_class(self.scope)
@@ -429,7 +433,7 @@ class Explorer:
                 self.keys = _page.KeyShortcuts(scope=self.scope)
                 self.keys.on_msg(lambda _w, content, _b: self._on_key(content))
                 extra.append(self.keys)
-        self.widget.children = (*self.widget.children, *extra)
+        self.widget.children = (self.w_notice, *self.widget.children, *extra)
         self._grid_columns = None
         if lecture:
             self.set_lecture(True)
@@ -491,8 +495,11 @@ class Explorer:
             link = _page.split_link(query, self._controls)
             state = (self.spec.state.from_query(link.state) if link.state else self.state).checked(self.spec.context)
         except (TypeError, ValueError) as exc:
-            return self._refuse(f"this link was not applied: {exc}. The dashboard keeps its settings "
-                                "(in the app: the defaults)")
+            message = (f"this link was not applied: {exc}. The dashboard keeps its settings "
+                       "(in the app: the defaults)")
+            self.w_notice.value = f'<div style="color:#b00020;font-weight:600">⚠ {_escape(message)}</div>'
+            return self._refuse(message)
+        self.w_notice.value = ""
         self.hide(*link.hide)
         if link.lecture != self.lecture:
             self.set_lecture(link.lecture)

@@ -11,6 +11,7 @@ Only ipywidgets, anywidget and traitlets are imported (the widget layer).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from dataclasses import dataclass
@@ -117,9 +118,11 @@ def on_page_query(callback) -> bool:
 
     A kernel Voila starts for a request has the query in ``QUERY_STRING``: the callback runs at once. A
     preheated kernel (``make app``) ran the notebook before any request; Voila sends it the request's
-    details when a page takes it (``voila.utils.wait_for_request``, a websocket Voila answers from its
-    cache). That wait runs in a thread, so the notebook finishes in the pool, and the callback is handed
-    to the kernel's main loop, where widget messages are handled (never two updates at once)."""
+    details when a page takes it, over a websocket (``/voila/query/<kernel id>``; Voila keeps them until
+    the kernel connects). ``voila.utils.wait_for_request`` would block the notebook there (and under load
+    its connection can time out or drop: the query is then lost); here a thread waits, reconnecting until
+    the details arrive, so the notebook finishes in the pool, and the callback is handed to the kernel's
+    main loop, where widget messages are handled (never two updates at once)."""
     if not in_voila():
         return False
     if os.environ.get("VOILA_PREHEAT") != "True":
@@ -127,19 +130,39 @@ def on_page_query(callback) -> bool:
         return True
     from IPython import get_ipython
 
-    shell = get_ipython()
-    loop = getattr(getattr(shell, "kernel", None), "io_loop", None)
+    loop = getattr(getattr(get_ipython(), "kernel", None), "io_loop", None)
     if loop is None:
         return False
 
     def wait():
-        from voila.utils import wait_for_request
-
-        wait_for_request()
-        loop.add_callback(callback, os.environ.get("QUERY_STRING", ""))
+        info = asyncio.new_event_loop().run_until_complete(_request_info(_request_info_url()))
+        loop.add_callback(callback, info.get("QUERY_STRING", ""))
 
     threading.Thread(target=wait, name="rfexplore-page-query", daemon=True).start()
     return True
+
+
+def _request_info_url() -> str:
+    """Where Voila sends a preheated kernel its request's details (as ``voila.utils.wait_for_request``)."""
+    env = os.environ.get
+    base = env("VOILA_WS_BASE_URL", env("VOILA_SERVER_URL", "/"))
+    return (f"{env('VOILA_WS_PROTOCOL', 'ws')}://{env('VOILA_APP_IP', '127.0.0.1')}:{env('VOILA_APP_PORT', '8866')}"
+            f"{base}voila/query/{env('VOILA_KERNEL_ID', '')}")
+
+
+async def _request_info(url, retry_s=1.0) -> dict:
+    """The request's details (a dict of environment variables), waiting as long as it takes: the kernel
+    may wait for a student for hours, and a dropped connection is reopened (Voila resends what it kept)."""
+    import json
+
+    import websockets
+
+    while True:
+        try:
+            async with websockets.connect(url, open_timeout=30, ping_interval=None) as ws:
+                return json.loads(await ws.recv())
+        except (OSError, TimeoutError, asyncio.TimeoutError, websockets.exceptions.WebSocketException):
+            await asyncio.sleep(retry_s)
 
 
 # --------------------------------------------------------------------------- lecture mode
@@ -170,6 +193,10 @@ def lecture_figure(fig) -> None:
                 showline=True)
     fig.update_xaxes(**axes)
     fig.update_yaxes(**axes)
+    # plotly labels a log axis's in-between ticks (2, 5) at 3/4 of the tick font: those at 20 px too
+    big = round(size * 4 / 3)
+    fig.update_xaxes(tickfont_size=big, selector=dict(type="log"))
+    fig.update_yaxes(tickfont_size=big, selector=dict(type="log"))
     for a in fig.layout.annotations or ():
         a.font.size = max(size, a.font.size or 0)
     for t in fig.data:

@@ -70,6 +70,10 @@ def test_bad_link_shows_a_message_and_changes_nothing(dash, query):
     before = dash.config
     assert dash.apply_link(query) is False
     assert "this link was not applied" in dash.status.value and "⚠" in dash.status.value
+    assert "this link was not applied" in dash.w_notice.value        # stays at the top of the dashboard
+    dash.set_config(d=40)                                            # a no-op input clears the status line
+    assert "this link was not applied" in dash.w_notice.value
+    assert dash.apply_link("d=40") and dash.w_notice.value == ""
     assert dash.config == before == TourConfig() and dash.hidden == ()
 
 
