@@ -12,8 +12,9 @@ What it sets, and why (measured numbers: README, "Serving a class"):
   Executing the tour costs about 15 CPU-seconds (importing torch, building the pool of features, the
   check cells), so on 2 cores ten students arriving at once would otherwise wait for 150 CPU-seconds.
   A kernel leaves the pool for one page only: students never share a kernel. A pooled kernel ran the
-  notebook before any request, so the request's ``QUERY_STRING`` is not in its environment: a notebook
-  reads the URL query with ``voila.utils.get_query_string()``, which waits for the request there.
+  notebook before any request, so the request's ``QUERY_STRING`` is not in its environment: the tour
+  reads the page's lesson link with ``Explorer.from_page()`` (rfexplore/dashboards/_page.py), which waits
+  for Voila's request details in a thread, so the notebook still runs to the end in the pool.
 * **A closed tab's kernel goes at once.** Voila's page asks the server to shut its kernel down when the
   tab closes or reloads (a ``sendBeacon`` POST on ``beforeunload``), but Voila 0.5 never sets the
   ``_xsrf`` cookie that POST must carry, so it fails with 403 and every closed page left its kernel
