@@ -28,7 +28,8 @@ help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv first)"
 	@echo "make test       run every test: ruff, unit tests + doctests, nbval over notebooks, browser tests"
 	@echo "                (one layer: make test-lint | test-unit | test-notebooks | test-browser)"
-	@echo "make app        serve $(APP_NOTEBOOK) as a standalone page (Voila, http://localhost:8866)"
+	@echo "make app        serve $(APP_NOTEBOOK) as a standalone page (Voila, http://localhost:8866) for a class:"
+	@echo "                preheated kernels (POOL=N, default 2), kernels of closed pages shut down within a minute"
 	@echo "make html       execute every notebook and render it to static HTML in _build/html/"
 	@echo "make explorable the tour as one offline HTML page with live controls: _build/explorable/tour.html"
 	@echo "make links      rebuild the Binder/Colab links and Colab install cells from pyproject's [project.urls]"
@@ -78,8 +79,16 @@ test-notebooks: $(STAMP)
 test-browser: $(STAMP)
 	CI=1 $(PYTEST) tests/browser --timeout=900 -v -rs
 
+# Voila with .ci/app/voila.py as its config (preheated kernel pool, culling of closed pages' kernels, one
+# thread per kernel; the file says why). POOL=N: kernels kept ready (about as many as students who arrive
+# at once; each holds about 0.3 GB); PORT; ARGS: more Voila options (e.g. ARGS=--Voila.ip=0.0.0.0).
+# tests/browser/classroom.py's app_argv starts it the same way for the class test and bench_class.py.
+POOL ?=
+PORT ?= 8866
+ARGS ?=
 app: $(STAMP)
-	$(BIN)/voila $(APP_NOTEBOOK) --port=8866 --no-browser
+	$(BIN)/voila $(APP_NOTEBOOK) --Voila.config_file_paths=$(CURDIR)/.ci/app --port=$(PORT) --no-browser \
+	  $(if $(POOL),--VoilaConfiguration.default_pool_size=$(POOL)) $(ARGS)
 
 # Executed notebooks as static pages: interactive plotly figures (plotly.js embedded), no kernel, no network.
 html: $(STAMP)

@@ -26,6 +26,7 @@ import asyncio
 import base64
 import html
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -33,6 +34,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import display
 
+from . import _page
 from ._figures import FIGURE_WIDTHS, FigureSlot, figure_backend, figure_grid
 from ._state import LABEL, Control, State
 
@@ -145,9 +147,12 @@ class Explorer:
     good picture yet). ``static``: force static figures (``True``) or FigureWidgets (``False``); default
     from :func:`figure_backend`. ``headless``: keep the figures as plain objects and never draw them (for
     computing with a dashboard's settings off screen: scripts, tests, a notebook's guided numbers).
+    ``lecture``: the projector theme (:meth:`set_lecture`). In Voila, :meth:`from_page` applies the page's
+    lesson link (:meth:`apply_link`).
     """
 
-    def __init__(self, spec: Spec, state, *, static: bool | None = None, headless: bool = False):
+    def __init__(self, spec: Spec, state, *, static: bool | None = None, headless: bool = False,
+                 lecture: bool = False):
         if not isinstance(state, spec.state):
             raise TypeError(f"state must be a {spec.state.__name__}, got {type(state).__name__}")
         self.spec, self.headless = spec, bool(headless)
@@ -166,6 +171,7 @@ class Explorer:
         self._show_readout()
         self.widget = self._layout(columns)
         self._generation, self._pending = 0, False
+        self._add_page_widgets(lecture)
         self._start_refining()
 
     # ---------------------------------------------------------------- the state
@@ -453,6 +459,7 @@ class Explorer:
                 if self.play.value != self.progress.step:
                     self.play.value = self.progress.step
             self.w_config.placeholder = self.state.to_query()
+            self._show_link()
         finally:
             self._muted = False
 
@@ -480,6 +487,110 @@ class Explorer:
         top = widgets.HBox([controls, widgets.VBox([self.readout, self.status])])
         share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export]), self.downloads])
         return widgets.VBox(head + [top, figure_grid(self.slots.values(), columns), share])
+
+    # ---------------------------------------------------------------- on a page: links, hidden controls, lecture
+    def _add_page_widgets(self, lecture):
+        """The link to this view, the lecture theme's style sheet and the keyboard shortcuts, at the end of
+        the dashboard (its root gets a class of its own, so the style and the keys stay inside it)."""
+        self.hidden, self.lecture = (), False
+        self.scope = f"rfx-dash-{uuid.uuid4().hex[:12]}"
+        self.w_link = widgets.HTML()
+        self.w_link.add_class("rfx-link")
+        # a refused lesson link's message, at the top (the status line is cleared by the next input, and a
+        # page's first render can echo a slider's value back)
+        self.w_notice = widgets.HTML()
+        self.w_notice.add_class("rfx-notice")
+        extra = [self.w_link]
+        if not self.headless:
+            self.widget.add_class(self.scope)
+            for name, w in self.controls.items():
+                w.add_class(f"rfx-control-{self._controls[name].key}")
+            extra.append(widgets.HTML(_page.LECTURE_CSS, layout=widgets.Layout(display="none")))
+            if self.spec.play is not None:
+                self.keys = _page.KeyShortcuts(scope=self.scope)
+                self.keys.on_msg(lambda _w, content, _b: self._on_key(content))
+                extra.append(self.keys)
+        self.widget.children = (self.w_notice, *self.widget.children, *extra)
+        self._grid_columns = None
+        if lecture:
+            self.set_lecture(True)
+        self._show_link()
+
+    def link_query(self) -> str:
+        """The lesson link of this view: the state's query, then ``hide=`` and ``lecture=1`` where set."""
+        return _page.join_link(self.state.to_query(), self.hidden, self._controls, self.lecture)
+
+    def _show_link(self):
+        if not hasattr(self, "w_link"):
+            return
+        q = _escape(self.link_query())       # urlencode leaves no markup; & is escaped for the attribute
+        where = (f'<a href="?{q}" target="_blank">link to this view</a>' if _page.in_voila()
+                 else "link to this view (the app page, <code>make app</code>, reads it)")
+        self.w_link.value = f"<div>🔗 {where}: <code>?{q}</code></div>"
+
+    def hide(self, *names) -> None:
+        """Hide controls (by field name or query key, e.g. ``hide("d", "seed")``); ``hide()`` shows all.
+        The values stay in the state (and in the link)."""
+        fields_ = _page.hidden_names(names, self._controls)
+        for name, w in self.controls.items():
+            display = "none" if name in fields_ else None
+            w.layout.display = display
+            if name in self.toggles:
+                self.toggles[name].layout.display = display
+        self.hidden = fields_
+        self._show_link()
+
+    def set_lecture(self, on: bool = True) -> None:
+        """The projector theme on or off: figures and controls at 20 px or more, thicker lines, black on
+        white, figures in one wide column; Space and Right stay the shortcuts for Play/Pause and Step."""
+        if not isinstance(on, bool):
+            raise TypeError(f"lecture must be True or False, got {type(on).__name__}")
+        self.lecture = on
+        if self.headless:
+            return
+        (self.widget.add_class if on else self.widget.remove_class)("rfx-lecture")
+        grid = next((c for c in self.widget.children if isinstance(c, widgets.GridBox)), None)
+        if grid is not None:
+            if self._grid_columns is None:
+                self._grid_columns = (grid.layout.grid_template_columns, grid.layout.max_width)
+            wide = FIGURE_WIDTHS[1]
+            grid.layout.grid_template_columns, grid.layout.max_width = (
+                (f"repeat(auto-fill, {wide}px)", f"{wide}px") if on else self._grid_columns)
+        for slot in self.slots.values():
+            slot.style = _page.lecture_figure if on else None
+            if grid is not None:
+                slot.width = FIGURE_WIDTHS[1] if on else FIGURE_WIDTHS[min(self.spec.columns, len(self.slots))]
+        for slot, fig in zip(self.slots.values(), self.spec.figures(self.state, self.result, self.progress),
+                             strict=True):
+            slot.sync(fig)
+        self._show_link()
+
+    def apply_link(self, query: str) -> bool:
+        """Apply a lesson link (``d=50&r=600&hide=d,seed&lecture=1``): its state, hidden controls and lecture
+        mode. A bad link changes nothing and says why on screen (the state shown stays); returns False."""
+        try:
+            link = _page.split_link(query, self._controls)
+            state = (self.spec.state.from_query(link.state) if link.state else self.state).checked(self.spec.context)
+        except (TypeError, ValueError) as exc:
+            message = (f"this link was not applied: {exc}. The dashboard keeps its settings "
+                       "(in the app: the defaults)")
+            self.w_notice.value = f'<div style="color:#b00020;font-weight:600">⚠ {_escape(message)}</div>'
+            return self._refuse(message)
+        self.w_notice.value = ""
+        self.hide(*link.hide)
+        if link.lecture != self.lecture:
+            self.set_lecture(link.lecture)
+        return self.set_config(state)
+
+    def from_page(self) -> bool:
+        """In Voila: apply the page's URL query as a lesson link once the page's request is known (at page
+        time, also for a preheated kernel: :func:`rfexplore.dashboards._page.on_page_query`). False (and
+        nothing done) elsewhere."""
+        return _page.on_page_query(lambda query: self.apply_link(query) if query else None)
+
+    def _on_key(self, content):
+        if content.get("key") == "step" and self.spec.play is not None:
+            self.advance()
 
     def _ipython_display_(self):
         display(self.widget)

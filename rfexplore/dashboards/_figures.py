@@ -94,6 +94,7 @@ class FigureSlot:
 
     def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2], *, draw: bool = True):
         self.static, self.width, self.draw = static or not draw, width, draw
+        self.style = None           # a theme applied to every figure synced in (lecture mode)
         fig.update_layout(width=width)
         if self.static:
             self.fig = fig
@@ -112,6 +113,8 @@ class FigureSlot:
         """Copy data and layout of a freshly built figure into the one on screen (in place when the
         traces are the same kinds in the same order, else by replacing them)."""
         new.update_layout(width=self.width)
+        if self.style is not None:
+            self.style(new)
         same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
         with self.fig.batch_update():
             if same:

@@ -72,7 +72,7 @@ def _readout(c, res, _progress) -> str:
 
 def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: int = 200, seed: int = 0,
                    widths=LAZY_WIDTHS, alphas=LAZY_ALPHAS, cache: Cache | None = None, static=None,
-                   headless: bool = False) -> Explorer:
+                   headless: bool = False, lecture: bool = False) -> Explorer:
     """Lazy training: a two-layer network ``(alpha/sqrt r) sum_i u_i [<w_i, x>]_+`` beside its RF and
     linearized models, trained on the exact population loss of the unit neuron ``[x_1]_+``.
 
@@ -116,6 +116,6 @@ def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: 
                        f"[x₁]₊ in d = {d}, exact population loss, {steps} gradient steps; a new (r, α) trains once "
                        "(a few seconds), then it is remembered."))
     explorer = Explorer(spec, LazyState(width=width, alpha=alpha, d=d, steps=steps, seed=seed), static=static,
-                        headless=headless)
+                        headless=headless, lecture=lecture)
     holder["explorer"] = explorer
     return explorer

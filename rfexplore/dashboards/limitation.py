@@ -81,7 +81,8 @@ def _readout(data, plateau1):
 
 def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.15, width: int = 200,
                          d: int = 40, target_norm: float = 1.0, bias: float = 0.0, magnitude: float = 10.0,
-                         scaled: bool = True, static=None, headless: bool = False, **precompute) -> Explorer:
+                         scaled: bool = True, static=None, headless: bool = False, lecture: bool = False,
+                         **precompute) -> Explorer:
     """The limitation: RF error vs ``d`` at fixed width, width needed vs ``d``, budgets, a steep neuron.
 
     Controls: accuracy ``eps`` (select), ``width`` (log slider), ``d`` (for the steep neuron and the
@@ -117,7 +118,8 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
                        f"sign-symmetric pairs, pools of {R} features for each of d = {ds}; every control is a "
                        "look-up."))
     explorer = Explorer(spec, LimitationState(eps=eps, width=width, d=d, target_norm=target_norm, bias=bias,
-                                              magnitude=magnitude, scaled=scaled), static=static, headless=headless)
+                                              magnitude=magnitude, scaled=scaled), static=static, headless=headless,
+                         lecture=lecture)
     explorer.data = data
     return explorer
 

@@ -95,7 +95,7 @@ def _readout(c, res, _progress) -> str:
 
 def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init: str = "random", seed: int = 0,
                      steps: int = 60, rf_width: int = 300, cache: Cache | None = None, static=None,
-                     headless: bool = False) -> Explorer:
+                     headless: bool = False, lecture: bool = False) -> Explorer:
     """Gradient descent on a single neuron's own weights, beside random features (notebook 06).
 
     Controls: ``d`` (2..1000, log-spaced choices), step size ``lr``, ``samples`` (the exact population
@@ -121,6 +121,6 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
                        "relu(⟨w*, x⟩), x ~ N(0, I_d); exact population loss or n Gaussian samples"))
     state = NeuronState(d=d, lr=lr, samples=samples, init=init, steps=steps, rf_width=rf_width, seed=seed)
     return Explorer(spec, state,
-                    static=static, headless=headless)
+                    static=static, headless=headless, lecture=lecture)
 
 

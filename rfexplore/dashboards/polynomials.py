@@ -75,7 +75,8 @@ def _pool_sizes(pool_size):
 
 
 def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 0, eps: float = 0.5,
-                         pool_size=1000, cache: Cache | None = None, static=None, headless: bool = False) -> Explorer:
+                         pool_size=1000, cache: Cache | None = None, static=None, headless: bool = False,
+                         lecture: bool = False) -> Explorer:
     """Random features (with random biases) learning ``h_k(<w*, x>)``: error vs width against ``C(d+k-1, k)``.
 
     Controls: degree ``k`` (1..4 or the sum), input dimension ``d``, the standard deviation of the
@@ -98,4 +99,4 @@ def polynomial_dashboard(*, k=3, d: int = 8, bias_std: float = 1.0, seed: int = 
                 title=("<b>Random features learn low-degree polynomials</b> — features relu(⟨wᵢ,x⟩ + bᵢ), exact "
                        "population error; moving the target or ε is instant, a new d, bias or seed draws a new pool."))
     return Explorer(spec, PolynomialState(k=k, d=d, bias_std=bias_std, seed=seed, eps=eps), static=static,
-                    headless=headless)
+                    headless=headless, lecture=lecture)

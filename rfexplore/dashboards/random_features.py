@@ -63,7 +63,8 @@ def _readout(c, res, _progress) -> str:
 
 def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", seed: int = 0,
                        pool_size: int = 500, bias_std: float = 1.0, n_test: int = 10000,
-                       cache: Cache | None = None, static=None, headless: bool = False) -> Explorer:
+                       cache: Cache | None = None, static=None, headless: bool = False,
+                         lecture: bool = False) -> Explorer:
     """Random ReLU features ``relu(w x + b)`` of one input: the fit, exact and from samples, and the kernel.
 
     Features have ``w ~ N(0, 1)`` and ``b ~ N(0, bias_std^2)``; inputs ``x ~ N(0, 1)``. Controls: the
@@ -89,4 +90,4 @@ def features_dashboard(*, width: int = 20, n: int = 200, target: str = "wave", s
                 title=("<b>Random features of one input</b> — N(x) = Σᵢ uᵢ relu(wᵢx + bᵢ) with wᵢ, bᵢ ~ N(0, 1) "
                        "frozen; inputs x ~ N(0, 1)"))
     return Explorer(spec, FeaturesState(width=width, n=n, target=target, seed=seed), static=static,
-                    headless=headless)
+                    headless=headless, lecture=lecture)

@@ -51,7 +51,8 @@ def _readout(c, res, _progress) -> str:
 
 
 def staircase_dashboard(*, d: int = 10, pool: int = 1500, symmetric: bool = True, seed: int = 0,
-                        cache: Cache | None = None, static=None, headless: bool = False) -> Explorer:
+                        cache: Cache | None = None, static=None, headless: bool = False,
+                         lecture: bool = False) -> Explorer:
     """Why random features plateau: the ReLU's energy per degree and the exact error-vs-width staircase.
 
     Controls: ``d`` (2..30), ``pool`` (largest width, 100..4000), ``symmetric`` (sign-symmetric pairs),
@@ -67,4 +68,4 @@ def staircase_dashboard(*, d: int = 10, pool: int = 1500, symmetric: bool = True
                 figure_names=("energy", "staircase"), readout=_readout,
                 title="<b>Why the plateaus: the Hermite spectrum and the staircase</b>")
     return Explorer(spec, StaircaseState(d=d, pool=pool, symmetric=symmetric, seed=seed), static=static,
-                    headless=headless)
+                    headless=headless, lecture=lecture)

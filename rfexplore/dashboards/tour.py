@@ -18,6 +18,7 @@ from .. import plots, validation
 from ..experiments import TOUR_OFFSETS, tour_refine, tour_result, tour_training
 from ._base import Control, Explorer, Play, Progress, Spec, State, readout_table
 from ._figures import apply_patch
+from ._page import split_link
 
 __all__ = ["TourConfig", "TourDashboard", "tour"]
 
@@ -305,7 +306,7 @@ class TourDashboard(Explorer):
     """
 
     def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None,
-                 headless: bool = False, budget_seconds: float | None | str = "auto"):
+                 headless: bool = False, budget_seconds: float | None | str = "auto", lecture: bool = False):
         self.pool_size = validation.positive_int("pool_size", pool_size)
         if isinstance(budget_seconds, str) and budget_seconds == "auto":
             budget_seconds = None if headless else BUDGET_SLICE
@@ -319,10 +320,17 @@ class TourDashboard(Explorer):
             redraw_on=("d", "seed", "symmetric", "target_norm", "target", "offset", "biases"),
             play=Play(steps="steps", train=_train, frame=_frame, heading="<b>Training</b> (both models, same steps)"),
             numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds))
-        super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless)
+        super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless,
+                         lecture=lecture)
 
 
 def tour(query: str | None = None, **kwargs) -> TourDashboard:
-    """The headline dashboard, optionally restored from a query string (``"d=50&r=500"``)."""
-    config = TourConfig.from_query(query) if query else None
-    return TourDashboard(config, **kwargs)
+    """The headline dashboard, optionally restored from a query string or lesson link (``"d=50&r=500"``,
+    ``"d=50&r=500&hide=d,seed&lecture=1"``: the controls named by ``hide`` hidden, lecture mode on)."""
+    if not query:
+        return TourDashboard(None, **kwargs)
+    link = split_link(query, TourConfig.controls({"pool_size": 1}))
+    kwargs.setdefault("lecture", link.lecture)
+    dash = TourDashboard(TourConfig.from_query(link.state) if link.state else None, **kwargs)
+    dash.hide(*link.hide)
+    return dash
