@@ -32,7 +32,7 @@ def test_split_link_separates_state_hide_and_lecture():
 
 
 @pytest.mark.parametrize("query, words", [
-    ("hide=zzz", ["hide", "'zzz'", "controls are d, r"]),
+    ("hide=zzz", ["hide", "'zzz'", "controls are target, offset, d, r"]),
     ("lecture=maybe", ["lecture must be 0 or 1", "'maybe'"]),
     ("hide=d&hide=seed", ["'hide' appears more than once"]),
     ("x" * 3000, ["at most 2000 characters"]),
