@@ -115,6 +115,7 @@ class ReluTarget:
     def weight(self, d: int) -> np.ndarray:
         d = _check_d(d)
         if self.w_star is None:
+            check_memory(8.0 * d, f"the weight vector of a neuron in dimension {d}", fix="use a smaller d")
             w = np.zeros(d)
             w[0] = self.norm
             return w
@@ -202,8 +203,8 @@ class HermiteTarget:
         #     = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j,  K = sum alpha_j
         W, b = _features(W, b)
         self._check_d(W.shape[1])
-        # coefficients and Hermite recurrence: three (degree + 1, r) float64 arrays
-        check_memory(3 * 8.0 * (self.degree + 1) * len(W), f"the cross-moments of a degree-{self.degree} "
+        # coefficients, the Hermite recurrence and its products: six (degree + 1, r) float64 arrays (measured 4.5)
+        check_memory(6 * 8.0 * (self.degree + 1) * len(W), f"the cross-moments of a degree-{self.degree} "
                      f"Hermite target with {len(W)} features", fix="use a lower degree or fewer features")
         U, norms, beta = _split(W, b)
 
