@@ -23,6 +23,7 @@ from scipy import special
 
 from . import tails, validation
 from .gaussian import (
+    SCALE_MAX,
     biased_relu_hermite_coefficients,
     biased_relu_kernel,
     hermite_functions,
@@ -132,6 +133,9 @@ class ReluTarget:
 
     def cross_moments(self, W, b=None) -> np.ndarray:
         W, b = _features(W, b)
+        if self.norm + abs(self.bias) > SCALE_MAX:
+            raise ValueError(f"norm + |bias| of a ReluTarget must be at most {SCALE_MAX:g} for its cross-moments "
+                             f"to stay in the float range, got norm={self.norm:g}, bias={self.bias:g}; rescale it")
         return biased_relu_kernel(W, b, self.weight(W.shape[1])[None], [self.bias])[:, 0]
 
     def __call__(self, X) -> np.ndarray:
