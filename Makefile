@@ -22,7 +22,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv lab test test-lint test-unit test-notebooks test-browser app html bench screenshots strip clean distclean
+.PHONY: help venv lab test test-lint test-unit test-notebooks test-browser app html explorable links bench screenshots strip clean distclean
 
 help:
 	@echo "make lab        open JupyterLab on notebooks/ (creates .venv first)"
@@ -30,6 +30,8 @@ help:
 	@echo "                (one layer: make test-lint | test-unit | test-notebooks | test-browser)"
 	@echo "make app        serve $(APP_NOTEBOOK) as a standalone page (Voila, http://localhost:8866)"
 	@echo "make html       execute every notebook and render it to static HTML in _build/html/"
+	@echo "make explorable the tour as one offline HTML page with live controls: _build/explorable/tour.html"
+	@echo "make links      rebuild the Binder/Colab links and Colab install cells from pyproject's [project.urls]"
 	@echo "make bench      run benchmarks/*.py"
 	@echo "make strip      remove outputs (but nbval's reference outputs) and widget state from notebooks"
 	@echo "make clean      remove build outputs and caches (make distclean also removes .venv)"
@@ -83,6 +85,17 @@ app: $(STAMP)
 html: $(STAMP)
 	$(PY) .ci/render_html.py _build/html $(NOTEBOOKS)
 	@echo "open _build/html/index.html"
+
+# The tour as one self-contained page (plotly.js and the exact numbers, precomputed on a grid, inlined):
+# live controls without a kernel, opens from file://, no network. About 2-4 minutes on 2 cores (one torch
+# thread); CI=1 builds the small test grid in seconds.
+explorable: $(STAMP)
+	$(PY) -m rfexplore.explorable _build/explorable/tour.html
+
+# Binder and Colab badges, README links and every notebook's Colab install cell, rebuilt from the one
+# setting `[project.urls] Repository` in pyproject.toml (a fork changes that line, then runs this).
+links: $(STAMP)
+	$(PY) .ci/links.py write
 
 bench: $(STAMP)
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) "$$f"; done

@@ -3,6 +3,8 @@
     python .ci/notebooks.py refresh notebooks/00_tour.ipynb ...   # execute (CI=1), then strip
     python .ci/notebooks.py strip notebooks/*.ipynb               # strip only
     python .ci/notebooks.py check notebooks/*.ipynb               # fail if anything would be stripped
+    python .ci/notebooks.py same REV notebooks/*.ipynb            # fail unless every stored reference
+                                                                  # output equals the one at git REV
 
 Stripping keeps only the text (stream) outputs of cells marked ``# NBVAL_CHECK_OUTPUT`` — the
 reference numbers nbval compares against — and removes every other output, execution counts and
@@ -45,8 +47,37 @@ def execute(path):
     return nb
 
 
+def reference_outputs(nb):
+    """The stored stdout of every ``# NBVAL_CHECK_OUTPUT`` cell, in order (what nbval compares)."""
+    return [["".join(o.get("text", "")) for o in cell.outputs if o.output_type == "stream"]
+            for cell in nb.cells if cell.cell_type == "code" and cell.source.lstrip().startswith(MARK)]
+
+
+def same(rev, paths):
+    """Paths whose reference outputs differ from those at git revision ``rev`` (new notebooks pass)."""
+    import subprocess
+
+    bad = []
+    for path in paths:
+        old = subprocess.run(["git", "show", f"{rev}:{path}"], capture_output=True, text=True)
+        if old.returncode != 0:
+            print(f"{path}: not at {rev} (new), skipped")
+            continue
+        a = reference_outputs(nbformat.reads(old.stdout, as_version=4))
+        b = reference_outputs(nbformat.read(path, as_version=4))
+        print(f"{path}: {len(b)} reference outputs, {'identical' if a == b else 'DIFFERENT'} to {rev}")
+        if a != b:
+            bad.append(path)
+    return bad
+
+
 def main(argv):
     cmd, paths = argv[0], argv[1:]
+    if cmd == "same":
+        bad = same(paths[0], paths[1:])
+        if bad:
+            sys.exit(f"reference outputs changed: {', '.join(bad)}")
+        return
     bad = []
     for path in paths:
         if cmd == "refresh":

@@ -3,9 +3,10 @@
     python .ci/render_html.py OUTPUT_DIR notebooks/*.ipynb
 
 Each notebook is executed (dashboards in their static mode, RFEXPLORE_STATIC=1); then every widget
-display is replaced by what it shows that can live without a kernel: the figures (FigureWidgets and
-figures drawn into Output widgets) and the text of labels and HTML readouts. Sliders and buttons are
-dropped. Figures become interactive plotly HTML (zoom, hover) with plotly.js embedded once per page.
+display is replaced by what it shows that can live without a kernel: the figures (FigureWidgets,
+rfexplore's FigureViews and figures drawn into Output widgets) and the text of labels and HTML
+readouts. Sliders and buttons are dropped. Figures become interactive plotly HTML (zoom, hover) with
+plotly.js embedded once per page.
 """
 
 import base64
@@ -51,6 +52,8 @@ def _widget_outputs(model_id, state):
     name, st = model["model_name"], _with_buffers(model)
     if "_widget_data" in st:  # plotly FigureWidget
         return [_display({PLOTLY: {"data": st["_widget_data"], "layout": st.get("_widget_layout", {})}})]
+    if isinstance(st.get("figure"), dict) and "uid" in st:  # rfexplore's FigureView (its synced figure)
+        return [_display({PLOTLY: st["figure"]})]
     if name == "OutputModel":
         return _flatten(st.get("outputs", []), state)
     if name == "LabelModel" and st.get("value"):

@@ -3,6 +3,7 @@
 The public API used by the notebooks, the dashboards and outside checks.
 """
 
+from .biased_neuron import BiasedNeuronResult, train_biased_neuron
 from .features import FeaturePool, sample_features
 from .fit import (
     CurveResult,
@@ -23,7 +24,17 @@ from .gaussian import (
     relu_kernel,
     relu_kernel_series,
 )
-from .targets import CallableTarget, HermiteTarget, PeriodicTarget, ReluTarget
+from .periodic import (
+    ChainResult,
+    CorrelationDecay,
+    ReluDecomposition,
+    correlation_bound,
+    correlation_decay,
+    feature_correlations,
+    periodic_chain,
+    relu_decomposition,
+)
+from .targets import CallableTarget, HermiteTarget, PeriodicTarget, ReluTarget, TriangleWaveTarget
 from .train import NeuronResult, RFTrainResult, TwoLayerResult, train_neuron, train_rf, train_two_layer
 
 __version__ = "0.1.0"
@@ -36,3 +47,6 @@ __all__ = [
     "rf_error_curve", "sample_features",
 ]
 __all__ += ["NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer"]
+__all__ += ["TriangleWaveTarget", "ReluDecomposition", "relu_decomposition", "feature_correlations",
+            "correlation_bound", "CorrelationDecay", "correlation_decay", "ChainResult", "periodic_chain",
+            "BiasedNeuronResult", "train_biased_neuron"]

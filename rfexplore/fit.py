@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from . import validation
+from .boxqp import BoxQPResult, _check_limits, solve_dense_qp, solve_paired_qp
 from .features import FeaturePool, check_positive_int, check_seed, sample_features
 from .gaussian import BIASED_KERNEL_BUFFERS as GRAM_BIASED_BUFFERS
 from .gaussian import abs_kernel_torch, biased_relu_kernel, check_memory, relu_kernel_torch
@@ -40,6 +41,9 @@ __all__ = [
     "fit_samples",
     "sample_inputs",
     "solve_box_qp",
+    "solve_dense_qp",
+    "solve_paired_qp",
+    "BoxQPResult",
     "rf_error_curve",
     "check_memory",
     "check_magnitude",
@@ -48,6 +52,8 @@ __all__ = [
 DEFAULT_JITTER = 1e-10      # relative to mean(diag K)
 WIDTH_MAX = 2**40           # widths beyond any machine (a pool of 2**40 features needs 8 TiB per dimension)
 MAX_JITTER = 1e-4
+BUDGET_TOL = 1e-10          # KKT residual at which a budget fit counts as converged (boxqp)
+BUDGET_MAX_SECONDS = 20.0   # default wall-time bound of one budget fit
 
 
 # --------------------------------------------------------------------------- results
@@ -66,6 +72,9 @@ class FitResult:
     jitter: float = 0.0
     method: str = "exact"
     magnitude_budget: float | None = None
+    converged: bool = True        # a budget fit: KKT residual <= its tolerance (else stopped early)
+    kkt_residual: float = 0.0     # a budget fit's relative KKT residual (boxqp module doc)
+    gap: float = 0.0              # certified bound on relative_error - the best error with the budget
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,15 @@ class _PairedFactor:
         self.jitter = max(jit_e, jit_o)
         self.dE, self.dO = self.L_E.diagonal(), torch.zeros_like(self.L_E.diagonal())
         self.dO[: self.q] = self.L_O.diagonal()
+        self._E = None
+
+    def even_gram(self):
+        """``E`` of all pairs, computed on first use (only budget fits need it) and kept."""
+        if self._E is None:
+            P = self.V.shape[0]
+            check_memory(3 * 8.0 * P * P, f"the even Gram matrix of {P} feature pairs", self.V.device)
+            self._E = abs_kernel_torch(self.V)
+        return self._E
 
     def project(self, k):
         ke, ko = k[0::2] + k[1::2], k[0::2] - k[1::2]
@@ -301,6 +319,7 @@ class NestedFit:
         self._K = getattr(factor, "K", None)
         self._a = factor.project(k)
         self._errors = ((kss - factor.explained(self._a)) / kss).cpu().numpy()
+        self._budget_last, self._budget_hint = None, {}       # warm starts of budget fits (fit, solve_budget)
 
     @property
     def width(self) -> int:
@@ -347,13 +366,30 @@ class NestedFit:
         K, k = self.gram(m), self.k[:m]
         return float((u @ (K @ u) - 2 * (k @ u) + self.kss) / self.kss)
 
-    def fit(self, m: int, *, magnitude=None, ridge=None, u0=None) -> FitResult:
-        """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``."""
+    def fit(self, m: int, *, magnitude=None, ridge=None, u0=None, tol: float = BUDGET_TOL, max_iter=None,
+            max_seconds=BUDGET_MAX_SECONDS, callback=None, warm_start: bool = True) -> FitResult:
+        """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``.
+
+        A budget that the best fit already meets returns the best (minimum-norm) fit. Otherwise the
+        box-constrained QP is solved (:mod:`rfexplore.boxqp`: in even/odd coordinates for
+        sign-symmetric pools, else on the Gram matrix) until its relative KKT residual is at most
+        ``tol``, or ``max_iter`` steps (default 5000 paired, 20000 dense), or ``max_seconds`` of wall
+        time (``None``: no limit), or ``callback(info)`` returns true (``info``: ``iteration``,
+        ``objective``, ``kkt_residual``, ``gap``, ``seconds``). The result says whether it
+        ``converged`` and carries its ``kkt_residual`` and ``gap`` (``relative_error`` exceeds the
+        best error with this budget by at most ``gap``); an unconverged fit is feasible and can be
+        continued by calling again. ``u0`` warm-starts the QP; by default (``warm_start``) it starts
+        from this object's previous budget fit, rescaled to the new bound, which makes a slider
+        move cheap (the optimum does not depend on the start; among equal optima of a
+        sign-symmetric pool the weights can).
+        """
         m = self._check_width(m)
         magnitude = check_magnitude(magnitude)
         if magnitude is not None and ridge is not None:
             raise ValueError("give either magnitude or ridge, not both")
+        _check_limits(tol, 0 if max_iter is None else max_iter, max_seconds)
         seed = self.pool.seed
+        extra = {}
         if ridge is not None:
             lam = _check_nonneg("ridge", ridge)
             K = self.gram(m)
@@ -364,11 +400,55 @@ class NestedFit:
             u = self.weights(m)
             err, method = float(self._errors[m - 1]), "exact"
             if magnitude is not None and float(u.abs().max()) * m > magnitude:
-                u = solve_box_qp(self.gram(m), self.k[:m], magnitude / m, u0=u if u0 is None else u0)
-                err, method = self.objective(m, u), "constrained"
+                start = u if u0 is None and not warm_start else u0
+                res = self.solve_budget(m, magnitude, u0=start, tol=tol, max_iter=max_iter,
+                                        max_seconds=max_seconds, callback=callback)
+                u, method = res.weights, "constrained"
+                err = (res.objective + self.kss) / self.kss
+                extra = dict(converged=res.converged, kkt_residual=res.kkt_residual, gap=res.gap / self.kss)
         u_np = u.cpu().numpy()
         return FitResult(m, err, float(np.abs(u_np).max() * m), float(np.linalg.norm(u_np)), u_np, seed,
-                         self.jitter, method, magnitude)
+                         self.jitter, method, magnitude, **extra)
+
+    def solve_budget(self, m: int, magnitude, *, u0=None, tol: float = BUDGET_TOL, max_iter=None,
+                     max_seconds=BUDGET_MAX_SECONDS, callback=None) -> BoxQPResult:
+        """The QP of :meth:`fit` with ``|u_i| <= magnitude / m`` (whether or not it binds), as a
+        :class:`~rfexplore.boxqp.BoxQPResult`. ``u0=None`` starts from the previous call's solution
+        rescaled to the new bound (or the best weights clipped into the box)."""
+        m = self._check_width(m)
+        magnitude = check_magnitude(magnitude)
+        if magnitude is None:
+            raise ValueError("magnitude must be a positive number for a budget fit, got None")
+        bound = magnitude / m
+        if u0 is None:
+            u0 = self._warm_start(m, bound)
+        u0 = torch.as_tensor(u0, dtype=self.k.dtype, device=self.k.device)
+        if u0.shape != (m,):
+            raise ValueError(f"u0 must have one weight per feature, shape ({m},), got {tuple(u0.shape)}")
+        limits = dict(tol=tol, max_seconds=max_seconds, callback=callback)
+        if isinstance(self._factor, _PairedFactor):
+            n, lone = (m + 1) // 2, m % 2 == 1
+            E, V = self._factor.even_gram(), self._factor.V
+            # the pairs' even and odd moments E[|<w,x>| y], E[<w,x> y] (also for a lone feature's pair)
+            ke, ko = self.k[0::2] + self.k[1::2], self.k[0::2] - self.k[1::2]
+            res = solve_paired_qp(E[:n, :n], V[:n], ke[:n], ko[:n], bound, lone=lone, u0=u0,
+                                  max_iter=5000 if max_iter is None else max_iter, hint=self._budget_hint,
+                                  **limits)
+        else:
+            res = solve_dense_qp(self.gram(m), self.k[:m], bound, u0=u0,
+                                 max_iter=20000 if max_iter is None else max_iter, **limits)
+        self._budget_last = (m, bound, res.weights)
+        return res
+
+    def _warm_start(self, m, bound):
+        """The previous budget solution, cut or padded to ``m`` weights and scaled to ``bound``; else
+        the best weights (clipped into the box by the solver)."""
+        if self._budget_last is None:
+            return self.weights(m)
+        m0, b0, u_prev = self._budget_last
+        u = torch.zeros(m, dtype=u_prev.dtype, device=u_prev.device)
+        u[: min(m, m0)] = u_prev[: min(m, m0)] * (bound / b0)
+        return u
 
 
 def fit_nested(pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None) -> NestedFit:
@@ -394,98 +474,15 @@ def fit_population(pool: FeaturePool, target=None, *, magnitude=None, ridge=None
 # --------------------------------------------------------------------------- box-constrained QP
 
 
-def solve_box_qp(K: torch.Tensor, k: torch.Tensor, bound: float, *, u0=None, tol: float = 1e-10,
-                 max_iter: int = 20000) -> torch.Tensor:
-    """Minimize ``u^T K u - 2 k^T u`` subject to ``|u_i| <= bound`` (K positive semi-definite).
-
-    Accelerated projected gradient (FISTA with gradient restart, O'Donoghue & Candès 2015), and every
-    50 steps an active-set step: solve exactly on the coordinates not at a bound, project, keep it if
-    it lowers the objective, and stop as soon as it satisfies the KKT conditions (to ``tol``,
-    relative); otherwise stop when a step moves ``u`` by less than ``tol * bound`` or after
-    ``max_iter`` steps. ``u0`` is a warm start (clipped into the box), e.g. the unconstrained solution.
-    Singular ``K`` (sign-symmetric pools with ``r/2 > d``) converges slowly: thousands of steps.
-    """
-    if isinstance(bound, bool) or not isinstance(bound, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(bound) or bound <= 0:
-        raise ValueError(f"bound must be a finite positive number, got {bound!r}")
-    m = K.shape[0]
-    # Lip = 2 lambda_max(K), from a few power iterations with a safety margin
-    v = torch.ones(m, dtype=K.dtype, device=K.device) / math.sqrt(m)
-    for _ in range(30):
-        v = K @ v
-        v = v / v.norm().clamp_min(1e-300)
-    lip = 2.0 * float(v @ (K @ v)) * 1.05 + 1e-300
-    u = torch.zeros(m, dtype=K.dtype, device=K.device) if u0 is None else \
-        torch.as_tensor(u0, dtype=K.dtype, device=K.device).clamp(-bound, bound)
-    return _fista(K, k, bound, u, lip, tol, max_iter)
-
-
-def _fista(K, k, bound, u, lip, tol, max_iter):
-    """Accelerated projected gradient with gradient restart and periodic active-set steps."""
-    y, t = u.clone(), 1.0
-    for it in range(1, max_iter + 1):
-        u_new = (y - 2.0 * (K @ y - k) / lip).clamp(-bound, bound)
-        if float((u_new - y).abs().max()) < tol * bound:
-            u = u_new
-            break
-        # Restart when the momentum points uphill: (y - u_new) . (u_new - u) > 0. A test on the
-        # gradient, not on objective values, which stop decreasing at rounding level near the optimum.
-        if float((y - u_new) @ (u_new - u)) > 0:
-            t_new, beta = 1.0, 0.0
-        else:
-            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
-            beta = (t - 1.0) / t_new
-        y = u_new + beta * (u_new - u)
-        u, t = u_new, t_new
-        if it % 50 == 0:
-            # active-set step: solve exactly on the free coordinates, project, jump if it helps
-            c = _active_set_solution(K, k, bound, u)
-            if c is not None:
-                if _is_kkt_point(K, k, bound, c, tol):
-                    return c
-                if _box_qp_objective(K, k, c) < _box_qp_objective(K, k, u):
-                    u, y, t = c, c.clone(), 1.0
-    c = _active_set_solution(K, k, bound, u)
-    return c if c is not None and _box_qp_objective(K, k, c) <= _box_qp_objective(K, k, u) else u
-
-
-def _box_qp_objective(K, k, u):
-    return float(u @ (K @ u) - 2.0 * (k @ u))
-
-
-def _jittered_cholesky(A, rel=1e-13):
-    """Cholesky of ``A + rel * mean(diag A) I`` (against exact singularity); ``None`` if that fails."""
-    A = A.clone()
-    A.diagonal().add_(rel * float(A.diagonal().mean()))
-    L, info = torch.linalg.cholesky_ex(A)
-    return L if int(info) == 0 else None
-
-
-def _active_set_solution(K, k, bound, u):
-    """Solve ``K_FF c_F = k_F - K_FA u_A`` on the free set of ``u`` (bounds kept elsewhere); project."""
-    active = u.abs() >= bound * (1.0 - 1e-9)
-    free = ~active
-    c = torch.sign(u) * bound * active
-    if bool(free.any()):
-        L = _jittered_cholesky(K[free][:, free])
-        if L is None:
-            return None
-        rhs = k[free] - K[free][:, active] @ c[active]
-        c[free] = torch.cholesky_solve(rhs[:, None], L)[:, 0]
-    return c.clamp(-bound, bound) if bool(torch.isfinite(c).all()) else None
-
-
-def _is_kkt_point(K, k, bound, u, rtol, *, g=None):
-    """KKT of the box QP: gradient ``g = 2 (K u - k)`` zero on free coordinates, pointing outward at bounds.
-
-    Zero means below ``rtol`` times a bound on the terms it is computed from,
-    ``2 (max(diag K) |u|_1 + |k|_inf)`` (``|K_ij| <= max diag`` for positive semi-definite ``K``).
-    """
-    g = 2.0 * (K @ u - k) if g is None else g
-    tol = rtol * 2.0 * (float(K.diagonal().max()) * float(u.abs().sum()) + float(k.abs().max()))
-    upper, lower = u >= bound * (1.0 - 1e-9), u <= -bound * (1.0 - 1e-9)
-    free = ~(upper | lower)
-    return bool((g[free].abs() <= tol).all() and (g[upper] <= tol).all() and (g[lower] >= -tol).all())
+def solve_box_qp(K: torch.Tensor, k: torch.Tensor, bound: float, *, u0=None, tol: float = BUDGET_TOL,
+                 max_iter: int = 20000, max_seconds=None, callback=None) -> torch.Tensor:
+    """Minimize ``u^T K u - 2 k^T u`` subject to ``|u_i| <= bound`` (K positive semi-definite): the
+    weights of :func:`~rfexplore.boxqp.solve_dense_qp`, which also reports whether it converged
+    (relative KKT residual at most ``tol``), the residual and a certified gap. ``u0`` is a warm
+    start (clipped into the box), e.g. the unconstrained solution; ``max_iter``, ``max_seconds``
+    and ``callback`` bound the work."""
+    return solve_dense_qp(K, k, bound, u0=u0, tol=tol, max_iter=max_iter, max_seconds=max_seconds,
+                          callback=callback).weights
 
 
 # --------------------------------------------------------------------------- from samples

@@ -30,7 +30,8 @@ from .gaussian import (
 )
 from .validation import as_matrix, as_vector, check_memory
 
-__all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target", "MOMENT_RANGE"]
+__all__ = ["ReluTarget", "HermiteTarget", "PeriodicTarget", "CallableTarget", "check_target", "MOMENT_RANGE",
+           "TriangleWaveTarget"]
 
 # Second moments E[y^2] outside this range are refused: relative errors 1 - explained / E[y^2] need E[y^2],
 # the explained energy (sums of squares of (r,) vectors ~ sqrt(E[y^2])) and their ratio in float64.
@@ -343,11 +344,152 @@ def check_target(target):
     """``None`` -> the unit ReLU ``[<e_1, x>]_+``; a plain callable -> :class:`CallableTarget`."""
     if target is None:
         return ReluTarget()
-    if isinstance(target, (ReluTarget, HermiteTarget, PeriodicTarget, CallableTarget)):
+    if isinstance(target, (ReluTarget, HermiteTarget, PeriodicTarget, CallableTarget, TriangleWaveTarget)):
         return target
     if callable(target):
         return CallableTarget(target, getattr(target, "__name__", "custom target"))
     raise TypeError(
-        "target must be None, a ReluTarget/HermiteTarget/PeriodicTarget/CallableTarget or a callable, "
+        "target must be None, a ReluTarget/HermiteTarget/PeriodicTarget/TriangleWaveTarget/CallableTarget or a "
+        "callable, "
         f"got {type(target).__name__}"
     )
+
+
+# --------------------------------------------------------------------------- the zig-zag (notebook 07)
+
+_GL_NODES = 16              # Gauss–Legendre nodes per piece (pieces are at most 1 standard deviation long)
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_NODES)
+_HALF_WIDTH = 10.0          # integrate z = <w*,x>/|w*| over [-10, 10]; the rest weighs < phi(10) ~ 1e-22
+_KINK_STEPS = np.array([0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0])   # breakpoints around a feature's kink
+
+
+def _phi(z):
+    return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+def _linear_piece_square_moment(f_lo, f_hi, lo, hi):
+    """``E[f(Z)^2; lo < Z < hi]`` for ``Z ~ N(0, 1)`` and ``f`` linear on ``[lo, hi]`` (closed form).
+
+    With ``f(z) = A + B (z - lo)``: ``A^2 M0 + 2 A B M1 + B^2 M2``, ``M_k = E[(Z - lo)^k; lo < Z < hi]``
+    from ``Phi`` and ``phi`` (moments of the truncated normal); ``hi`` may be ``inf``. Vectorized.
+    """
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    length = hi - lo
+    with np.errstate(invalid="ignore"):
+        B = np.where(np.isfinite(length) & (length > 0), (f_hi - f_lo) / np.where(length > 0, length, 1.0), 0.0)
+    A = f_lo
+    # P(lo < Z < hi), from the upper tail where lo > 0 (no cancellation far out)
+    M0 = np.where(lo > 0, special.ndtr(-lo) - special.ndtr(-hi), special.ndtr(hi) - special.ndtr(lo))
+    E1 = _phi(lo) - _phi(hi)                                            # E[Z; lo < Z < hi]
+    hi_phi = np.where(np.isfinite(hi), hi * _phi(hi), 0.0)
+    E2 = M0 + lo * _phi(lo) - hi_phi                                    # E[Z^2; lo < Z < hi]
+    M1 = E1 - lo * M0
+    M2 = E2 - 2.0 * lo * E1 + lo * lo * M0
+    return A * A * M0 + 2.0 * A * B * M1 + B * B * M2
+
+
+@dataclass(frozen=True)
+class TriangleWaveTarget:
+    """A zig-zag of one projection, ``y = tri(<w*, x>)`` with ``w* = norm * e_1`` (notebook 07).
+
+    ``tri`` is the odd triangle wave of period ``p = period`` with slopes +-1 and ``tri(0) = 0``:
+    slope +1 on ``[-p/4, p/4]``, -1 on ``[p/4, 3p/4]``, and so on periodically; its values fill
+    ``[-p/4, p/4]`` and its kinks sit at ``p/4 + k p/2`` (k integer)::
+
+        tri(z) = p/4 - | ((z + p/4) mod p) - p/2 |
+
+    Odd, so ``E[y] = 0``: the constant, which every RF learns, carries none of ``E[y^2]``. A periodic
+    function of ``<w*, x>`` is the idea of the paper's proof (and of Shamir 2018, "Distribution-specific
+    hardness of learning neural networks"): its correlation with any feature ``f(<w, x>)`` is damped
+    like ``exp(-2 pi^2 |w*|^2 sin^2 angle(w, w*) / p^2)``; and on a bounded range it is exactly a
+    sum of offset ReLUs (:func:`rfexplore.periodic.relu_decomposition`). Bias-free ReLU features see
+    only the degree-1 Hermite part of an odd target (DESIGN 2.7), so they fail on it for that reason
+    alone; use biased features (the paper's model) to see the periodic mechanism.
+
+    Exact moments (no sampling):
+
+    * ``E[y^2]``: ``tri`` is linear between kinks, so it is a sum of truncated-normal moments
+      (closed form, pieces out to 40 standard deviations of ``<w*,x>``).
+    * ``E[relu(<w,x> + b) y]``: with ``z = x_1`` and ``<w,x> = w_1 z + |w_rest| xi``, the feature's
+      conditional mean given ``z`` is ``E[relu(N(w_1 z + b, |w_rest|^2))]`` (closed form), so the
+      moment is a 1-D integral over ``z ~ N(0, 1)``, done by 16-node Gauss–Legendre on pieces that
+      end at every kink of ``tri``, at every integer in ``[-10, 10]`` and at the feature's (smoothed)
+      kink ``-b / w_1`` and points ``2^k |w_rest| / |w_1|`` around it, ``k = -2..4``. On each piece
+      ``tri`` is linear and the conditional mean is smooth on the piece's scale, so the quadrature is
+      exact to rounding (absolute error below 1e-14 ``(|w| + |b|) p`` in the tests, against mpmath);
+      the part beyond ``|z| > 10`` weighs less than ``p (|w| + |b|) phi(10) ~ 1e-22 p (|w| + |b|)``.
+    """
+
+    period: float = 1.0
+    norm: float = 1.0
+
+    def __post_init__(self):
+        _finite("period", self.period, positive=True)
+        _finite("norm", self.norm, positive=True)
+
+    def tri(self, z) -> np.ndarray:
+        """The zig-zag ``tri(z)`` of a projection ``z = <w*, x>`` (any shape)."""
+        p = self.period
+        # slope +1 on [-p/4, p/4], tri(0) = 0, period p
+        return p / 4 - np.abs(np.mod(np.asarray(z, float) + p / 4, p) - p / 2)
+
+    def kinks(self, lo: float, hi: float) -> np.ndarray:
+        """The kinks ``p/4 + k p/2`` of ``tri`` in the open interval ``(lo, hi)`` of ``z = <w*, x>``, sorted."""
+        p = self.period
+        k = np.arange(math.ceil((lo - p / 4) / (p / 2)), math.floor((hi - p / 4) / (p / 2)) + 1)
+        z = p / 4 + k * (p / 2)
+        return z[(z > lo) & (z < hi)]
+
+    def weight(self, d: int) -> np.ndarray:
+        w = np.zeros(_check_d(d))
+        w[0] = self.norm
+        return w
+
+    def second_moment(self, d: int) -> float:
+        _check_d(d)
+        R = self.norm
+        edges = np.concatenate([[-40.0], self.kinks(-40.0 * R, 40.0 * R) / R, [40.0]])   # in units of R
+        vals = self.tri(R * edges)
+        return float(np.sum(_linear_piece_square_moment(vals[:-1], vals[1:], edges[:-1], edges[1:])))
+
+    def cross_moments(self, W, b=None) -> np.ndarray:
+        W, b = _features(W, b)
+        R = self.norm
+        w1 = W[:, 0]
+        rest = np.linalg.norm(W[:, 1:], axis=1)                          # |w_rest| = |w| sin(angle)
+        common = np.unique(np.concatenate([np.arange(-_HALF_WIDTH, _HALF_WIDTH + 1),
+                                           self.kinks(-_HALF_WIDTH * R, _HALF_WIDTH * R) / R]))
+        out = np.empty(len(W))
+        chunk = max(1, int(4e6 // ((len(common) + 2 * len(_KINK_STEPS)) * _GL_NODES)))
+        for s in range(0, len(W), chunk):
+            sl = slice(s, s + chunk)
+            out[sl] = self._integrate(w1[sl], rest[sl], b[sl], common)
+        return out
+
+    def _integrate(self, w1, rest, b, common):
+        """``E[m(z) tri(R z)]`` by piecewise Gauss–Legendre, ``m(z) = E[relu(w_1 z + b + rest xi)]``."""
+        L = _HALF_WIDTH
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kink = np.where(w1 != 0, -b / w1, -L)                         # where w_1 z + b = 0
+            scale = np.where(w1 != 0, rest / np.abs(w1), 0.0)             # its smoothing width in z
+        steps = np.concatenate([-_KINK_STEPS[:0:-1], _KINK_STEPS])
+        extra = np.clip(kink[:, None] + scale[:, None] * steps[None, :], -L, L)
+        edges = np.sort(np.concatenate([np.broadcast_to(common, (len(w1), len(common))), extra], axis=1), axis=1)
+        lo, hi = edges[:, :-1], edges[:, 1:]
+        half, mid = 0.5 * (hi - lo), 0.5 * (hi + lo)
+        z = mid[..., None] + half[..., None] * _GL_X                      # (r, pieces, nodes)
+        weights = half[..., None] * _GL_W * _phi(z)
+        mean = w1[:, None, None] * z + b[:, None, None]
+        sd = np.broadcast_to(rest[:, None, None], z.shape)
+        # E[relu(N(mean, sd^2))] = mean Phi(mean/sd) + sd phi(mean/sd); relu(mean) when sd = 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = mean / sd
+            m = np.where(sd > 0, mean * special.ndtr(t) + sd * _phi(t), np.maximum(mean, 0.0))
+        return np.einsum("rpn,rpn->r", weights * m, self.tri(self.norm * z))
+
+    def __call__(self, X) -> np.ndarray:
+        X = as_matrix("X", X)
+        return self.tri(self.norm * X[:, 0])
+
+    def label(self) -> str:
+        return f"triangle wave tri(<w*,x>), period {self.period:g}, |w*| = {self.norm:g}"

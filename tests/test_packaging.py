@@ -154,3 +154,99 @@ def test_binder_link_opens_the_tour():
     readme = (ROOT / "README.md").read_text()
     links = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+", readme)
     assert any("urlpath=lab/tree/notebooks/00_tour.ipynb" in link for link in links), links
+
+
+# ---------------------------------------------------------------- links and Binder (repo2docker)
+
+
+def _links_tool():
+    spec = importlib.util.spec_from_file_location("links", ROOT / ".ci" / "links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_binder_colab_and_github_link_is_built_from_the_one_setting():
+    links = _links_tool()
+    slug = links.repository()
+    assert f"https://github.com/{slug}" == _pyproject()["project"]["urls"]["Repository"]
+    assert links.problems() == []
+    readme = (ROOT / "README.md").read_text()
+    assert links.binder(slug) in readme and links.colab(slug) in readme       # the badges' targets
+    found = 0
+    for path in links.files():
+        text = path.read_text()
+        found += len(links.BINDER.findall(text)) + len(links.COLAB.findall(text))
+    assert found >= 4, "README.md and notebooks/README.md should offer Binder and Colab links"
+    # the address is written out in one place only: pyproject.toml and the files the tool rewrites
+    for path in [ROOT / "Makefile", ROOT / "environment.yml", *ROOT.glob("rfexplore/**/*.py")]:
+        assert "github.com/" + slug not in path.read_text(), f"{path} spells the repository address out"
+
+
+FORK = "some-school/rf-course-2027"
+
+
+def test_a_fork_changes_one_line_and_make_links_rewrites_every_link(tmp_path):
+    """What README's `Binder and Colab links` section tells a teacher who forks, on a copy of the files."""
+    links = _links_tool()
+    for path in links.files():
+        target = tmp_path / path.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text())
+    old = links.repository()
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert pyproject.count(f'Repository = "https://github.com/{old}"') == 1
+    (tmp_path / "pyproject.toml").write_text(pyproject.replace(
+        f'Repository = "https://github.com/{old}"', f'Repository = "https://github.com/{FORK}"'))
+    assert links.problems(tmp_path), "the copies still name the old address: the check must see it"
+    changed = links.write(tmp_path)
+    assert {p.name for p in changed} >= {"README.md", "00_tour.ipynb"}
+    assert links.problems(tmp_path) == []
+    for path in links.files(tmp_path):
+        text = path.read_text()
+        assert old not in text, path
+        if path.suffix == ".ipynb":
+            cell = next(c for c in nbformat.reads(text, as_version=4).cells if c.get("id") == "colab-install")
+            assert links.install_line(FORK) in cell.source, path
+    # and only the links changed: the rest of every file is as it was
+    for path in links.files():
+        copy = (tmp_path / path.relative_to(ROOT)).read_text()
+        assert copy.replace(FORK, old) == path.read_text(), path
+
+
+def test_a_link_to_another_repository_or_a_wrong_branch_is_caught(tmp_path):
+    links = _links_tool()
+    slug = links.repository()
+    bad = (f"[b](https://mybinder.org/v2/gh/{slug}/dev?urlpath=lab/tree/notebooks/00_tour.ipynb) "
+           f"[c](https://colab.research.google.com/github/someone/rfexplore/blob/main/notebooks/00_tour.ipynb) "
+           f"[g](https://github.com/someone/rfexplore) [x](https://github.com/google/neural-tangents) "
+           f"[n](https://mybinder.org/v2/gh/{slug}/HEAD?urlpath=lab/tree/notebooks/99_missing.ipynb)")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    (tmp_path / "README.md").write_text(bad)
+    (tmp_path / "notebooks" / "README.md").write_text("")
+    found = links.problems(tmp_path)
+    assert len(found) == 4, found                  # neural-tangents is someone else's project: left alone
+    assert any("99_missing.ipynb, which does not exist" in p for p in found)
+
+
+# repo2docker picks the first build pack whose files it finds; these would win over environment.yml
+# (Dockerfile, Julia, Nix, R) or replace the whole root configuration (a binder/ or .binder/ folder).
+REPO2DOCKER_SHADOWS = ["Dockerfile", "binder", ".binder", "Project.toml", "REQUIRE", "default.nix", "install.R",
+                       "DESCRIPTION", "runtime.txt"]
+
+
+def test_binder_builds_from_environment_yml_with_lab_and_voila():
+    """What repo2docker reads: environment.yml at the root (nothing shadowing it); its pip section's `-e .`
+    makes repo2docker copy the whole repository before installing, so rfexplore itself is installed.
+    JupyterLab serves `urlpath=lab/...`; Voila's conda package enables its server extension, which serves
+    `urlpath=voila/render/...`: no postBuild or start script is needed. If one is added it must run."""
+    shadows = [name for name in REPO2DOCKER_SHADOWS if (ROOT / name).exists()]
+    assert not shadows, f"repo2docker would build from {shadows} instead of environment.yml"
+    env, conda, _, pip_other = _environment()
+    assert env["name"] and "python" in conda and "-e ." in pip_other
+    assert {"jupyterlab", "voila", "ipywidgets", "anywidget", "plotly"} <= set(conda)
+    for script in ("postBuild", "start"):
+        path = ROOT / script
+        if path.exists():
+            assert path.stat().st_mode & 0o111 and path.read_text().startswith("#!"), f"{script} must be executable"

@@ -1,0 +1,408 @@
+"""The one dashboard base: a frozen state, controls declared once, compute -> result -> figures.
+
+A dashboard is a declaration, :class:`Spec`: its state (a frozen dataclass whose ``CONTROLS`` table
+names each field's widget, range, label and query key), a call into :mod:`rfexplore.experiments`,
+its figures and its readout. :class:`Explorer` puts any declaration on screen and does, once for
+all of them:
+
+* **values**: a value from code or from a widget is checked against its control (wrong type ->
+  ``TypeError``, wrong value -> ``ValueError``, the message names the parameter, the rule and the
+  value), never clamped; a bad value shows a message and the last good state stays, picture and
+  controls alike. Widgets cover exactly the accepted range, so a value set from code shows.
+* **links**: the state is written as JSON or as a query string with exact floats, and restored from
+  either; over-long, repeated, unknown or nested input is refused with a short message.
+* **Play/Step/Reset** for dashboards that train (``Spec.play``): training runs once per state, on the
+  first step; an interrupted run shows what it has, marked incomplete.
+* **headless** (figures kept as objects, never drawn) and **static** figures (redrawn in an ``Output``).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import display
+
+from ._figures import FIGURE_WIDTHS, FigureSlot, figure_backend, figure_grid
+from ._state import LABEL, Control, State
+
+__all__ = ["Control", "Explorer", "Play", "Progress", "Spec", "State", "data_table", "readout_table"]
+
+
+# --------------------------------------------------------------------------- the declaration
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the training animation is: ``step`` of the Play control, and the training (``None`` until the
+    first step; an object with ``complete`` and ``steps_done``)."""
+
+    step: int = 0
+    history: object = None
+
+
+@dataclass(frozen=True)
+class Play:
+    """A dashboard that trains: the state field with the number of steps, the training (an experiments call,
+    ``(state, result) -> history``) and the figure updates for one step, ``(state, result, progress) -> patches``."""
+
+    steps: str
+    train: Callable
+    frame: Callable
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A dashboard, declared: everything :class:`Explorer` needs to put it on screen.
+
+    ``compute(state) -> result`` calls :mod:`rfexplore.experiments`; ``figures(state, result, progress)``
+    builds the figures (one per name in ``figure_names``) with :mod:`rfexplore.plots`; ``readout(state,
+    result, progress)`` gives the readout's HTML. Every callable after ``compute`` takes ``(state, result,
+    progress)`` (``progress``: a :class:`Progress`). Optional: ``marks`` gives in-place updates of some traces
+    (``[{trace name: properties} or None]`` per figure), used instead of rebuilding every figure when no
+    field in ``redraw_on`` changed; ``play``; ``numbers`` (the readout as plain numbers), ``export`` (more
+    data for the JSON download) and ``csv(state, result)``.
+    """
+
+    name: str
+    state: type
+    compute: Callable
+    figures: Callable
+    figure_names: tuple
+    readout: Callable
+    context: dict = field(default_factory=dict)
+    title: str = ""
+    heading: str = ""
+    columns: int = 2
+    marks: Callable | None = None
+    redraw_on: tuple = ()
+    play: Play | None = None
+    numbers: Callable | None = None
+    export: Callable | None = None
+    csv: Callable | None = None
+
+
+def readout_table(rows, warning: str = "") -> str:
+    """``(label, value, explanation)`` rows as the dashboards' readout table (values never wrap), and an
+    optional warning below it in orange. Text is escaped."""
+    esc = _escape
+    body = "".join(f"<tr><td>{esc(a)}</td><td style='text-align:right;font-weight:600;padding-left:12px;"
+                   f"white-space:nowrap'>{esc(b)}</td><td style='color:#666;padding-left:10px'>{esc(e)}</td></tr>"
+                   for a, b, e in rows)
+    note = f"<div style='color:#b35900;max-width:520px'>{esc(warning)}</div>" if warning else ""
+    return f"<table style='font-size:14px'>{body}</table>{note}"
+
+
+def data_table(head, rows, caption: str = "") -> str:
+    """A table of numbers under a caption (HTML): ``head`` the column titles, ``rows`` tuples of cells.
+    Text is escaped."""
+    esc = _escape
+    top = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return (f"{caption}<table style='border-collapse:collapse;font-size:90%' cellpadding='3'>"
+            f"<tr>{top}</tr>{body}</table>")
+
+
+def _escape(s) -> str:
+    return html.escape(str(s), quote=False)
+
+
+def _scalars(obj) -> dict:
+    """The plain-number fields of a result (for :meth:`Explorer.numbers` where a dashboard declares none)."""
+    out = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        if v is None or isinstance(v, (bool, int, float, str)):
+            out[f.name] = v
+        elif isinstance(v, (np.integer, np.floating)):
+            out[f.name] = v.item()
+    return out
+
+
+# --------------------------------------------------------------------------- on screen
+
+
+class Explorer:
+    """A declared dashboard (:class:`Spec`) on screen: controls -> compute -> result -> figures.
+
+    ``state``: the first state (its class is ``spec.state``); a bad value raises here (there is no last
+    good picture yet). ``static``: force static figures (``True``) or FigureWidgets (``False``); default
+    from :func:`figure_backend`. ``headless``: keep the figures as plain objects and never draw them (for
+    computing with a dashboard's settings off screen: scripts, tests, a notebook's guided numbers).
+    """
+
+    def __init__(self, spec: Spec, state, *, static: bool | None = None, headless: bool = False):
+        if not isinstance(state, spec.state):
+            raise TypeError(f"state must be a {spec.state.__name__}, got {type(state).__name__}")
+        self.spec, self.headless = spec, bool(headless)
+        self.static = True if self.headless else figure_backend()[0] == "static" if static is None else bool(static)
+        self._controls = spec.state.controls(spec.context)
+        self.state = state.checked(spec.context)
+        self.result = spec.compute(self.state)           # the first picture must be valid
+        self.progress = Progress()
+        figs = spec.figures(self.state, self.result, self.progress)
+        columns = min(spec.columns, len(figs))
+        self.slots = {name: FigureSlot(f, self.static, FIGURE_WIDTHS[columns], draw=not self.headless)
+                      for name, f in zip(spec.figure_names, figs, strict=True)}
+        self._muted = False
+        self.status, self.readout, self.downloads = widgets.HTML(), widgets.HTML(), widgets.HTML()
+        self._build_controls()
+        self._show_readout()
+        self.widget = self._layout(columns)
+
+    # ---------------------------------------------------------------- the state
+    @property
+    def config(self):
+        """The current state (a frozen dataclass: export it with ``to_json()`` / ``to_query()``)."""
+        return self.state
+
+    @property
+    def values(self) -> dict:
+        return asdict(self.state)
+
+    @property
+    def figures(self) -> list:
+        return [s.fig for s in self.slots.values()]
+
+    def set(self, **values) -> bool:
+        """Recompute with some values changed; False (and a visible message) if they are refused."""
+        return self.set_config(**values)
+
+    def set_config(self, config=None, **changes) -> bool:
+        """Apply a state (or changes to the current one). Returns False and shows the reason if a value is
+        refused; the last good state stays on screen. An unknown name raises ``TypeError``."""
+        names = [f.name for f in fields(self.spec.state)]
+        unknown = sorted(set(changes) - set(names))
+        if unknown:
+            raise TypeError(f"unknown control(s) {unknown}; controls are {names}")
+        try:
+            if config is not None and not isinstance(config, self.spec.state):
+                raise TypeError(f"config must be a {self.spec.state.__name__}, got {type(config).__name__}")
+            new = replace(config or self.state, **changes).checked(self.spec.context)
+            if new == self.state:
+                self.status.value = ""
+                self._sync_widgets()
+                return True
+            result = self.spec.compute(new)
+        except (ValueError, TypeError, MemoryError) as exc:
+            return self._refuse(str(exc))
+        except KeyboardInterrupt:
+            self._refuse("interrupted: the last picture is kept")
+            raise
+        self._commit(new, result)
+        return True
+
+    def load(self, text: str) -> bool:
+        """Restore a state from a JSON object or a query string; False (and a visible message) if refused."""
+        try:
+            state = self.spec.state.parse(text)
+        except (ValueError, TypeError) as exc:
+            return self._refuse(str(exc))
+        return self.set_config(state)
+
+    def link(self) -> str:
+        """The query string of the current state."""
+        return self.state.to_query()
+
+    def _refuse(self, message) -> bool:
+        self.status.value = f'<div style="color:#b00020;font-weight:600">⚠ {_escape(message)}</div>'
+        self._sync_widgets()
+        return False
+
+    def _commit(self, new, result):
+        old, self.state, self.result = self.state, new, result
+        self.status.value = ""
+        self.progress = Progress()
+        self._sync_widgets()
+        changed = {f.name for f in fields(new) if getattr(old, f.name) != getattr(new, f.name)}
+        if self.spec.marks is None or changed & set(self.spec.redraw_on):
+            for slot, fig in zip(self.slots.values(), self.spec.figures(new, result, self.progress), strict=True):
+                slot.sync(fig)
+        else:
+            self._apply(self.spec.marks(new, result, self.progress))
+        self._show_readout()
+
+    def _apply(self, patches):
+        for slot, patch in zip(self.slots.values(), patches, strict=True):
+            if patch:
+                slot.patch(patch)
+
+    # ---------------------------------------------------------------- training (Play / Step / Reset)
+    @property
+    def step(self) -> int:
+        return self.progress.step
+
+    @property
+    def steps(self) -> int:
+        return int(getattr(self.state, self.spec.play.steps)) if self.spec.play else 0
+
+    def run(self) -> None:
+        """Run the training animation to the end (what Play does, without the frontend's timer)."""
+        self.play.value = self.steps
+
+    def reset(self) -> None:
+        """Back to step 0 (an interrupted training is dropped, so the next Play trains again)."""
+        history = self.progress.history
+        if history is not None and not history.complete:
+            self.progress = Progress()
+        if self.play.value == 0:
+            self._show_step(0)
+        self.play.value = 0
+
+    def advance(self) -> None:
+        """One press of Step: a twentieth of the run further."""
+        self.play.value = min(self.steps, self.play.value + max(1, self.steps // 20))
+
+    def _show_step(self, step):
+        history = self.progress.history
+        if step > 0 and history is None:
+            try:
+                history = self.spec.play.train(self.state, self.result)
+            except (ValueError, TypeError, MemoryError) as exc:
+                self._refuse(str(exc))
+                self._set_play(0)
+                return
+        self.progress = Progress(int(step), history)
+        self._apply(self.spec.play.frame(self.state, self.result, self.progress))
+        self._show_readout()
+
+    def _set_play(self, value):
+        self._muted = True
+        try:
+            self.play.value = value
+        finally:
+            self._muted = False
+
+    # ---------------------------------------------------------------- numbers and exports
+    def numbers(self) -> dict:
+        """The readout as plain numbers (for tests, notebooks and export)."""
+        if self.spec.numbers is not None:
+            return self.spec.numbers(self.state, self.result, self.progress)
+        return _scalars(self.result)
+
+    def export_data(self) -> dict:
+        """The state, the numbers and (where declared) the data behind the figures, JSON-ready."""
+        out = {"config": asdict(self.state), "numbers": self.numbers()}
+        if self.spec.export is not None:
+            out.update(self.spec.export(self.state, self.result, self.progress))
+        return out
+
+    def export_csv(self) -> str:
+        if self.spec.csv is None:
+            raise TypeError(f"the {self.spec.name} dashboard has no CSV export; use export_data()")
+        return self.spec.csv(self.state, self.result)
+
+    def export_figures_html(self) -> dict:
+        """Standalone HTML for each figure (plotly.js from the CDN)."""
+        return {name: slot.to_html() for name, slot in self.slots.items()}
+
+    def prepare_downloads(self) -> None:
+        """Fill the download links (data URIs work in JupyterLab and Voila alike)."""
+        stem = f"rfexplore-{self.spec.name}"
+        links = [(f"{stem}-config.json", "application/json", self.state.to_json()),
+                 (f"{stem}-data.json", "application/json", json.dumps(self.export_data()))]
+        if self.spec.csv is not None:
+            links.append((f"{stem}-data.csv", "text/csv", self.export_csv()))
+        links += [(f"{stem}-{k}.html", "text/html", v) for k, v in self.export_figures_html().items()]
+        anchors = " · ".join(f'<a download="{n}" href="data:{t};base64,{base64.b64encode(v.encode()).decode()}">'
+                             f"{n}</a>" for n, t, v in links)
+        self.downloads.value = (f"<div>{anchors}</div><div style='color:#666'>Share this exact picture: "
+                                f"<code>?{self.state.to_query()}</code>. "  # urlencode leaves no markup
+                                "PNG/SVG: the camera icon on each figure.</div>")
+
+    # ---------------------------------------------------------------- widgets
+    def _build_controls(self):
+        self.controls, self.toggles = {}, {}
+        for name, c in self._controls.items():
+            if not c.widget:
+                continue
+            value = getattr(self.state, name)
+            w = self.controls[name] = c.make(value)
+            w.observe(lambda ch, name=name: self._on_widget(name), names="value")
+            if c.off:
+                box = self.toggles[name] = widgets.Checkbox(value=value is not None, description=c.off,
+                                                            indent=False, layout=widgets.Layout(width="260px"))
+                box.observe(lambda ch, name=name: self._on_widget(name), names="value")
+                w.disabled = value is None
+        self.w_config = widgets.Text(placeholder="paste a configuration (JSON or query string)",
+                                     description="configuration", style=LABEL, layout=widgets.Layout(width="560px"))
+        self.w_load = widgets.Button(description="Load", layout=widgets.Layout(width="70px"))
+        self.w_export = widgets.Button(description="Prepare downloads", layout=widgets.Layout(width="160px"))
+        self.w_load.on_click(lambda _: self.load(self.w_config.value))
+        self.w_export.on_click(lambda _: self.prepare_downloads())
+        if self.spec.play is not None:
+            steps = self.steps
+            self.play = widgets.Play(value=0, min=0, max=steps, step=max(1, steps // 100), interval=40,
+                                     description="Play", show_repeat=False)
+            self.w_step = widgets.Button(description="Step", tooltip="advance the training by a few steps",
+                                         layout=widgets.Layout(width="70px"))
+            self.w_reset = widgets.Button(description="Reset", tooltip="replay from step 0 with the same seed",
+                                          layout=widgets.Layout(width="70px"))
+            self.play.observe(lambda ch: None if self._muted else self._show_step(int(ch["new"])), names="value")
+            self.w_step.on_click(lambda _: self.advance())
+            self.w_reset.on_click(lambda _: self.reset())
+
+    def _on_widget(self, name):
+        if self._muted:
+            return
+        c = self._controls[name]
+        value = c.read(self.controls[name].value)
+        if c.off and not self.toggles[name].value:
+            value = None
+        self.set_config(**{name: value})
+
+    def _sync_widgets(self):
+        self._muted = True
+        try:
+            for name, w in self.controls.items():
+                value, c = getattr(self.state, name), self._controls[name]
+                if c.off:
+                    self.toggles[name].value = value is not None
+                    w.disabled = value is None
+                    if value is None:
+                        continue
+                if c.read(w.value) != value:
+                    w.value = value
+            if self.spec.play is not None:
+                steps = self.steps
+                if self.play.max != steps:
+                    self.play.max, self.play.step = steps, max(1, steps // 100)
+                if self.play.value != self.progress.step:
+                    self.play.value = self.progress.step
+            self.w_config.placeholder = self.state.to_query()
+        finally:
+            self._muted = False
+
+    def _show_readout(self):
+        self.readout.value = self.spec.readout(self.state, self.result, self.progress)
+
+    def _layout(self, columns):
+        rows, head = [], [widgets.HTML(self.spec.title)] if self.spec.title else []
+        if self.spec.heading:
+            rows.append(widgets.HTML(self.spec.heading))
+        for name, w in self.controls.items():
+            c = self._controls[name]
+            items = [self.toggles[name], w] if c.off else [w]
+            if c.inline and rows and isinstance(rows[-1], widgets.HBox):
+                rows[-1].children += tuple(items)
+            elif c.off:
+                rows += [widgets.HBox([items[0]]), items[1]]
+            else:
+                rows.append(widgets.HBox(items))
+        if self.spec.play is not None:
+            if self.spec.play.heading:
+                rows.append(widgets.HTML(self.spec.play.heading))
+            rows.append(widgets.HBox([self.play, self.w_step, self.w_reset]))
+        controls = widgets.VBox(rows, layout=widgets.Layout(min_width="450px"))
+        top = widgets.HBox([controls, widgets.VBox([self.readout, self.status])])
+        share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export]), self.downloads])
+        return widgets.VBox(head + [top, figure_grid(self.slots.values(), columns), share])
+
+    def _ipython_display_(self):
+        display(self.widget)

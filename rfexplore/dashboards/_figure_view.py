@@ -1,0 +1,244 @@
+"""A small plotly view for the dashboards: plotly.js loaded once per page, only what changed is sent.
+
+plotly's own ``FigureWidget`` (plotly 6/7 with anywidget) ships its ~5 MB of JavaScript as the ESM of
+*every* figure, and anywidget gives each model 2 s to evaluate its ESM and run ``initialize``; a model
+that misses it ignores every later update (its figure freezes). Voila creates all models at once, and a
+busy machine misses the limit in JupyterLab too. Here:
+
+* :class:`PlotlyLoader` is one model per kernel whose ``source`` trait carries plotly.js; its tiny ESM
+  evaluates it once per page, *after* ``initialize`` has returned (so never against the 2 s limit), and
+  publishes it as a page-wide promise.
+* :class:`FigureView` is one model per figure with a tiny ESM: it awaits that promise, draws with
+  ``Plotly.newPlot`` and applies updates with ``Plotly.react``. Its ``figure`` trait always holds the
+  current figure (so a page that connects later, as Voila's does, draws the current state), but an update
+  is sent as a custom message holding only the traces that changed — and for a trace that only grew (Play),
+  only the new points — and the layout only when it changed.
+
+Only ipywidgets, anywidget, traitlets and plotly are imported (the widget layer).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import anywidget
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import traitlets
+from ipywidgets import widget_serialization
+
+__all__ = ["FigureView", "PlotlyLoader", "figure_json"]
+
+_LOADER_ESM = r"""
+function slot() {
+  if (!globalThis.__rfexplorePlotly) {
+    let resolve, reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    globalThis.__rfexplorePlotly = { promise, resolve, reject, loading: false };
+  }
+  return globalThis.__rfexplorePlotly;
+}
+function load(src) {
+  const s = slot();
+  if (s.loading || !src) return;
+  s.loading = true;
+  // evaluated as a CommonJS module, so plotly's UMD wrapper neither looks for an AMD `define` nor
+  // depends on what the host page puts on `window`
+  setTimeout(() => {
+    try {
+      const module = { exports: {} };
+      new Function("module", "exports", "define", src)(module, module.exports, undefined);
+      s.resolve(module.exports.newPlot ? module.exports : globalThis.Plotly);
+    } catch (err) { s.loading = false; s.reject(err); }
+  }, 0);
+}
+export default {
+  initialize({ model }) {
+    slot();
+    load(model.get("source"));
+    model.on("change:source", () => load(model.get("source")));
+  },
+  render({ el }) { el.style.display = "none"; },
+};
+"""
+
+_VIEW_ESM = r"""
+function plotlyPromise() {
+  if (!globalThis.__rfexplorePlotly) {
+    let resolve, reject;
+    const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
+    globalThis.__rfexplorePlotly = { promise, resolve, reject, loading: false };
+  }
+  return globalThis.__rfexplorePlotly.promise;
+}
+function decode(v) {
+  // plotly.py writes numpy arrays as {dtype, bdata}; plotly.js draws them, but extending a trace needs
+  // plain arrays
+  if (v && typeof v === "object" && "bdata" in v && "dtype" in v) {
+    const bytes = Uint8Array.from(atob(v.bdata), c => c.charCodeAt(0));
+    const T = { f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
+                u4: Uint32Array, u2: Uint16Array, u1: Uint8Array }[v.dtype];
+    return T ? Array.from(new T(bytes.buffer)) : v;
+  }
+  return v;
+}
+// One state per figure model, shared by all its views (a re-displayed output draws the current figure
+// even though updates arrive as messages, not as state).
+function stateOf(model) {
+  const all = (globalThis.__rfexploreFigures ??= new Map());
+  const uid = model.get("uid");
+  if (!all.has(uid)) all.set(uid, { fig: structuredClone(model.get("figure")), views: new Set() });
+  return all.get(uid);
+}
+export default {
+  initialize({ model }) {
+    const state = stateOf(model);
+    model.on("change:figure", () => {
+      state.fig = structuredClone(model.get("figure"));
+      for (const redraw of state.views) redraw();
+    });
+    model.on("msg:custom", (msg) => {
+      if (msg.type !== "update") return;
+      const fig = state.fig;
+      fig.data ??= [];
+      if (msg.n !== undefined) fig.data.length = msg.n;
+      for (const [i, trace] of Object.entries(msg.traces || {})) fig.data[Number(i)] = trace;
+      for (const [i, ext] of Object.entries(msg.extend || {})) {
+        const t = fig.data[Number(i)];
+        for (const [key, tail] of Object.entries(ext)) t[key] = decode(t[key]).concat(tail);
+      }
+      if (msg.layout) fig.layout = msg.layout;
+      for (const redraw of state.views) redraw();
+    });
+  },
+  async render({ model, el }) {
+    const state = stateOf(model);
+    const Plotly = await plotlyPromise();
+    const div = document.createElement("div");
+    el.appendChild(div);
+    const config = model.get("config");
+    let queue = Plotly.newPlot(div, state.fig.data || [], state.fig.layout || {}, config);
+    // react draws the difference; a queue keeps updates in order
+    const redraw = () => { queue = queue.then(() => Plotly.react(div, state.fig.data, state.fig.layout, config)); };
+    state.views.add(redraw);
+    await queue;
+    return () => { state.views.delete(redraw); Plotly.purge(div); };
+  },
+};
+"""
+
+
+def figure_json(fig: go.Figure) -> dict:
+    """The figure as plotly.js reads it: plain JSON, numpy arrays as base64 typed arrays."""
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+class PlotlyLoader(anywidget.AnyWidget):
+    """Carries plotly.js to the page once (one per kernel, see :func:`loader`)."""
+
+    _esm = traitlets.Unicode(_LOADER_ESM).tag(sync=True)
+    source = traitlets.Unicode("").tag(sync=True)
+
+
+_LOADER: PlotlyLoader | None = None
+
+
+def loader() -> PlotlyLoader:
+    """The kernel's one :class:`PlotlyLoader` (created on first use; plotly.js read from the installed
+    plotly package, so no network is needed)."""
+    global _LOADER
+    if _LOADER is None:
+        from plotly.offline import get_plotlyjs
+
+        _LOADER = PlotlyLoader(source=get_plotlyjs())
+    return _LOADER
+
+
+def _arrays_of(trace: dict) -> dict:
+    return {k: v for k, v in trace.items() if isinstance(v, dict) and "bdata" in v}
+
+
+def _grown(old: dict, new: dict) -> dict | None:
+    """``{key: tail}`` if ``new`` is ``old`` with points appended to its x/y arrays (and nothing else
+    changed), else ``None``."""
+    keys = [k for k in ("x", "y") if k in new]
+    if not keys or set(old) != set(new):
+        return None
+    if any(old[k] != new[k] for k in new if k not in keys):
+        return None
+    tails = {}
+    for k in keys:
+        a, b = _decode(old[k]), _decode(new[k])
+        if a is None or b is None or len(b) <= len(a) or not np.array_equal(b[: len(a)], a):
+            return None
+        tails[k] = b[len(a):].tolist()
+    return tails
+
+
+def _decode(v):
+    if isinstance(v, list):
+        return np.asarray(v)
+    if isinstance(v, dict) and "bdata" in v:
+        import base64
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return None
+
+
+class FigureView(anywidget.AnyWidget):
+    """One figure on screen, updated by :meth:`show` with only what changed.
+
+    ``view.fig`` is the current ``go.Figure`` (for reading values back); ``view.sent`` counts the bytes of
+    the update messages sent so far (the transport the figure costs).
+    """
+
+    _esm = traitlets.Unicode(_VIEW_ESM).tag(sync=True)
+    figure = traitlets.Dict().tag(sync=True)
+    uid = traitlets.Unicode().tag(sync=True)
+    config = traitlets.Dict({"displaylogo": False, "responsive": False}).tag(sync=True)
+    plotly = traitlets.Instance(PlotlyLoader).tag(sync=True, **widget_serialization)
+
+    def __init__(self, fig: go.Figure, **kwargs):
+        self.fig = go.Figure(fig)
+        self.sent = 0
+        self.revision = 0
+        super().__init__(figure=figure_json(self.fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
+
+    def show(self, new: go.Figure) -> dict:
+        """Make the figure on screen ``new``: send the traces that changed (only the new points of one
+        that grew) and the layout if it changed. Returns the message sent (empty if nothing changed)."""
+        new_json = figure_json(new)
+        old_json = self.figure
+        old_data, new_data = old_json.get("data", []), new_json.get("data", [])
+        msg: dict = {"type": "update"}
+        traces, extend = {}, {}
+        for i, t in enumerate(new_data):
+            if i < len(old_data) and old_data[i] == t:
+                continue
+            tail = _grown(old_data[i], t) if i < len(old_data) else None
+            if tail is not None:
+                extend[str(i)] = tail
+            else:
+                traces[str(i)] = t
+        if traces:
+            msg["traces"] = traces
+        if extend:
+            msg["extend"] = extend
+        if len(new_data) != len(old_data):
+            msg["n"] = len(new_data)
+        if new_json.get("layout") != old_json.get("layout"):
+            msg["layout"] = new_json.get("layout", {})
+        self.fig = go.Figure(new)
+        if len(msg) == 1:
+            return {}
+        self.revision += 1
+        msg["revision"] = self.revision
+        # the synced state follows (a page that connects later draws the current figure), but is not
+        # re-sent: the message carries the difference
+        with self._lock_property(figure=new_json):
+            self.figure = new_json
+        self.send(msg)
+        self.sent += len(json.dumps(msg))
+        return msg

@@ -1,0 +1,142 @@
+"""Figures on screen: how this environment draws them (:func:`figure_backend`, :func:`doctor`), the grid
+they sit in, and :class:`FigureSlot`, one figure kept up to date in place (a :class:`FigureView`, which
+sends only what changed) or redrawn as a static plot in an ``Output`` (hosts without custom widgets)."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+from IPython.display import display
+
+from ._figure_view import FigureView
+
+__all__ = ["FIGURE_WIDTHS", "FigureSlot", "apply_patch", "doctor", "figure_backend", "figure_grid"]
+
+
+def figure_backend() -> tuple[str, str]:
+    """``("widget" | "static", reason)``: how dashboards will draw figures in this environment."""
+    if os.environ.get("RFEXPLORE_STATIC"):
+        return "static", "RFEXPLORE_STATIC is set"
+    if "google.colab" in sys.modules:
+        return "static", "Colab: figures are redrawn as static plots (its custom-widget support is not tested here)"
+    try:
+        importlib.import_module("anywidget")
+    except ImportError:
+        return "static", "anywidget is not installed (the figure view needs it)"
+    # Voila included: the view's code is tiny and plotly.js arrives once per page through one loader
+    # model, so no figure can miss anywidget's 2 s start-up limit (plotly's FigureWidget could)
+    return "widget", "rfexplore's figure view (plotly.js once per page, only changes sent)"
+
+
+def doctor() -> None:
+    """Print versions of the packages rfexplore relies on and which figure backend will be used."""
+    print(f"python       {platform.python_version()} ({sys.executable})")
+    for name in ("numpy", "scipy", "torch", "plotly", "anywidget", "ipywidgets", "jupyterlab", "voila",
+                 "notebook"):
+        try:
+            mod = importlib.import_module(name)
+            ver = getattr(mod, "__version__", "?")
+        except ImportError:
+            ver = "not installed"
+        print(f"{name:<12} {ver}")
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        print(f"torch device {'cuda: ' + torch.cuda.get_device_name(0) if cuda else 'cpu only'}")
+    except ImportError:
+        pass
+    kind, why = figure_backend()
+    print(f"figures      {kind}: {why}")
+
+
+# Figure widths in pixels for grids of one and of two columns. Explicit, because a FigureWidget sizes
+# itself when it is first drawn, often before JupyterLab has laid out its cell (it then keeps plotly's
+# 700 px default and is clipped by a narrower grid cell). Two columns fit a JupyterLab notebook beside
+# its file browser on a 1400 px screen; narrower screens wrap the grid to one column.
+FIGURE_WIDTHS = {1: 820, 2: 465}
+_GRID_GAP = 10
+
+
+def figure_grid(slots, columns: int):
+    """Figures in a grid of at most ``columns`` columns that wraps to fewer on narrow screens."""
+    w = FIGURE_WIDTHS[columns]
+    return widgets.GridBox([s.widget for s in slots], layout=widgets.Layout(
+        grid_template_columns=f"repeat(auto-fill, {w}px)", grid_gap=f"{_GRID_GAP}px",
+        max_width=f"{columns * w + (columns - 1) * _GRID_GAP}px"))
+
+
+def apply_patch(fig, changes: dict, names: dict | None = None) -> None:
+    """Update traces of ``fig`` in place: ``{trace name: properties}``; the key ``"layout"`` updates the
+    layout. ``names``: ``{trace name: index}`` if known."""
+    names = {t.name: i for i, t in enumerate(fig.data)} if names is None else names
+    with fig.batch_update():
+        for name, props in changes.items():
+            if name == "layout":
+                fig.layout.update(props)
+                continue
+            if name not in names:
+                raise KeyError(f"no trace named {name!r}; traces are {list(names)}")
+            fig.data[names[name]].update(**props)
+
+
+class FigureSlot:
+    """One figure on screen: a :class:`FigureView` updated with only what changed, or a static figure
+    redrawn in an Output. ``fig`` is the current ``go.Figure`` either way (for reading values back).
+
+    ``draw=False`` (headless) keeps the figure as a plain ``go.Figure`` and never displays it.
+    """
+
+    def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2], *, draw: bool = True):
+        self.static, self.width, self.draw = static or not draw, width, draw
+        fig.update_layout(width=width)
+        if self.static:
+            self.fig = fig
+            self.widget = widgets.Output(layout=widgets.Layout(min_height=f"{fig.layout.height or 380}px"))
+            self.redraw()
+        else:
+            self.fig = go.Figure(fig)
+            self.view = FigureView(self.fig)
+            self.widget = self.view
+        self._index()
+
+    def _index(self):
+        self._names = {t.name: i for i, t in enumerate(self.fig.data)}
+
+    def sync(self, new: go.Figure) -> None:
+        """Copy data and layout of a freshly built figure into the one on screen (in place when the
+        traces are the same kinds in the same order, else by replacing them)."""
+        new.update_layout(width=self.width)
+        same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
+        with self.fig.batch_update():
+            if same:
+                for tr, nt in zip(self.fig.data, new.data, strict=True):
+                    tr.update(nt.to_plotly_json())
+            self.fig.layout.update(new.layout.to_plotly_json(), overwrite=True)
+        if not same:
+            self.fig.data = ()
+            self.fig.add_traces(list(new.data))
+            self._index()
+        self.redraw()
+
+    def patch(self, changes: dict) -> None:
+        """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout."""
+        apply_patch(self.fig, changes, self._names)
+        self.redraw()
+
+    def redraw(self) -> None:
+        if not self.static:
+            self.view.show(self.fig)
+        elif self.draw:
+            with self.widget:
+                self.widget.clear_output(wait=True)
+                display(go.Figure(self.fig))
+
+    def to_html(self) -> str:
+        """Standalone HTML of the figure (plotly.js from the CDN)."""
+        return go.Figure(self.fig).to_html(include_plotlyjs="cdn", full_html=True)
