@@ -56,9 +56,11 @@ SCALE_MAX = 1e150     # row norms (plus |bias|): a kernel entry, a product of tw
 
 def _in_scale(name, W, b=None, bname=None):
     """``W`` (rows, with their biases ``b``) refused when a kernel entry could overflow the float range."""
-    big = float(np.abs(W).max(initial=0.0)) * math.sqrt(W.shape[1])
+    top = np.abs(W).max(axis=1, initial=0.0)                        # row norms scaled by their largest entry
+    size = top * np.linalg.norm(W / np.where(top > 0, top, 1.0)[:, None], axis=1)
     if b is not None:
-        big += float(np.abs(b).max(initial=0.0))
+        size = size + np.abs(b)
+    big = float(size.max(initial=0.0))
     if big > SCALE_MAX:
         what = f"{name} rows (norm + |{bname}|)" if b is not None else f"{name} rows"
         raise ValueError(f"{what} must be at most {SCALE_MAX:g} in size, so that kernel entries (products of "

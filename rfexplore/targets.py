@@ -262,6 +262,11 @@ class PeriodicTarget:
         _finite("frequency", self.frequency, positive=True)
         _finite("norm", self.norm, positive=True)
         _finite("phase", self.phase)
+        # its moments use t = 2 pi frequency norm and t^2: both must stay in the float range
+        if not 2.0 * math.pi * self.frequency * self.norm <= SCALE_MAX:
+            raise ValueError(f"frequency * norm of a PeriodicTarget must be at most {SCALE_MAX / (2 * math.pi):.3g} "
+                             f"(its moments use (2 pi frequency norm)^2), got frequency={self.frequency:g}, "
+                             f"norm={self.norm:g}")
 
     @property
     def t(self) -> float:
@@ -272,9 +277,11 @@ class PeriodicTarget:
         # E[exp(i t z) h_k(z)] = (i t)^k exp(-t^2/2)/sqrt(k!), so for cos(t z + phase):
         # p_k = cos(phase + k pi / 2) t^k exp(-t^2/2) / sqrt(k!)
         t = self.t
-        kmax = int(math.ceil(t * t + 12.0 * t + 60.0))
-        check_memory(4 * 8.0 * (kmax + 1), f"the {kmax + 1} Hermite coefficients of frequency {self.frequency:g}",
+        count = math.ceil(t * t + 12.0 * t + 60.0) + 1                 # t <= SCALE_MAX: finite
+        shown = f"{count}" if count < 10**12 else f"{float(count):.3g}"
+        check_memory(4 * 8.0 * count, f"the {shown} Hermite coefficients of frequency {self.frequency:g}",
                      fix="use a lower frequency or norm")
+        kmax = count - 1
         k = np.arange(kmax + 1)
         with np.errstate(divide="ignore"):
             logmag = k * math.log(t) - 0.5 * t * t - 0.5 * special.gammaln(k + 1)

@@ -515,3 +515,86 @@ def test_memory_estimates_are_not_below_the_measured_peak(name, setup, call, est
 def test_torch_tensors_are_invisible_to_tracemalloc():
     """Why the torch paths are measured by resident set size in a subprocess."""
     assert traced_peak(lambda: torch.ones(500, 500, dtype=torch.float64)) < 8 * 500 * 500 / 100
+
+
+# --------------------------------------------------------------------------- float range, signs, devices
+
+
+def test_kernel_entries_that_would_overflow_are_refused():
+    with pytest.raises(ValueError, match=r"W rows must be at most 1e\+150 in size.*got up to 2e\+150"):
+        rf.relu_kernel(np.full((2, 4), 1e150))
+    with pytest.raises(ValueError, match=r"V rows must be at most 1e\+150"):
+        rf.relu_kernel(np.eye(2), np.full((1, 2), 2e150))
+    with pytest.raises(ValueError, match=r"W rows \(norm \+ \|b\|\) must be at most 1e\+150.*got up to 1e\+151"):
+        rf.biased_relu_kernel(np.eye(2), [1e151, 0.0])
+    with pytest.raises(ValueError, match=r"V rows \(norm \+ \|c\|\) must be at most"):
+        rf.biased_relu_kernel(np.eye(2), [0.0, 0.0], np.eye(2), [0.0, -1e160])
+    with pytest.raises(ValueError, match=r"norm \+ \|bias\| of a ReluTarget must be at most 1e\+150"):
+        rf.ReluTarget(norm=1e151).cross_moments(np.eye(2))
+    # just inside: finite entries, the diagonal E[(|w| Z + b)_+^2] = |w|^2 ((1 + beta^2) Phi(beta) + beta phi(beta))
+    K = rf.biased_relu_kernel(np.eye(2) * 1e140, [1e140, 0.0])
+    assert np.all(np.isfinite(K))
+    beta = 1.0
+    exact = 1e280 * ((1 + beta**2) * 0.5 * math.erfc(-beta / math.sqrt(2))
+                     + beta * math.exp(-0.5) / math.sqrt(2 * math.pi))
+    assert rel_err(K[0, 0], exact) <= 1e-11 and rel_err(K[1, 1], 0.5e280) <= 1e-11     # the kernel tolerance above
+
+
+def test_arc_cosine_kernel_of_opposite_rows_is_never_negative():
+    """sin + (pi - theta) cos is >= 0; at theta = pi it is 0, and rounding of arccos must not make it -1e-17."""
+    W = np.random.default_rng(0).standard_normal((300, 7)) * 10.0 ** np.random.default_rng(1).uniform(-8, 8, (300, 1))
+    K = rf.relu_kernel(np.vstack([W, -W]))
+    assert K.min() >= 0.0
+    np.testing.assert_array_less(np.abs(np.diag(K[:300, 300:])), 1e-12 * np.diag(K[:300, :300]))
+
+
+@pytest.mark.parametrize("tiny", [1e-200, 1e-160])
+def test_bivariate_cdf_at_offsets_whose_product_underflows(tiny):
+    """Owen's T form: beta = 1/2 when h and k have opposite signs, decided by the signs (h k underflows)."""
+    for rho in (-0.6, 0.0, 0.3, 0.9):
+        exact = 0.25 + math.asin(rho) / (2 * math.pi)          # P(X < 0, Y < 0)
+        for h, k in ((tiny, -tiny), (-tiny, tiny), (tiny, tiny), (-tiny, -tiny)):
+            assert abs(float(g.bivariate_normal_cdf(h, k, rho)) - exact) <= 1e-15, (h, k, rho)
+
+
+def test_the_device_is_validated():
+    with pytest.raises(ValueError, match="device must be None, 'cpu', 'cuda' or a torch.device, got 'bogus'"):
+        rf.relu_kernel(np.eye(2), device="bogus")
+    with pytest.raises(TypeError, match="device must be .* got 3"):
+        rf.fit_nested(rf.sample_features(2, 3), device=3)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device 'cuda:7' is not available"):
+            rf.rf_error_curve(3, [4], device="cuda:7")
+
+
+def test_biased_hermite_coefficients_validate_and_check_memory():
+    with pytest.raises(TypeError, match="b must be a real number or array of offsets, got str"):
+        rf.biased_relu_hermite_coefficients(3, "x")
+    with pytest.raises(ValueError, match="b must be finite"):
+        rf.biased_relu_hermite_coefficients(3, [0.0, np.nan])
+    with pytest.raises(MemoryError, match=r"1000000000001 Hermite coefficients for 1 offsets needs about"):
+        rf.biased_relu_hermite_coefficients(10**12, 0.0)
+
+
+def test_periodic_target_with_a_huge_frequency_is_refused_or_memory_checked():
+    """A high-frequency periodic target must be refused (t = 2 pi f |w*| and t^2 beyond the float range) or its
+    Hermite series memory-checked, never overflow (OverflowError) or return NaN cross-moments."""
+    with pytest.raises(ValueError, match=r"frequency \* norm of a PeriodicTarget must be at most 1.59e\+149 .*"
+                                         r"got frequency=1e\+200, norm=1"):
+        rf.PeriodicTarget(frequency=1e200)
+    with pytest.raises(ValueError, match=r"got frequency=1e\+300, norm=1e\+10"):
+        rf.PeriodicTarget(frequency=1e300, norm=1e10)             # the product overflows to inf
+    with pytest.raises(MemoryError, match=r"the 3.95e\+17 Hermite coefficients of frequency 1e\+08 needs about"):
+        rf.PeriodicTarget(frequency=1e8).hermite_coefficients()
+    W = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+    b = np.array([0.0, 1.0, -2.0])
+    for f in (1e10, 1e100, 1e140):
+        p = rf.PeriodicTarget(frequency=f)
+        assert p.second_moment(3) == 0.5
+        k = p.cross_moments(W, b)
+        # E[relu(z) cos(t z)] = -1 / (sqrt(2 pi) t^2) + O(t^-4) (the kink); the other two are exp(-t^2 ...) ~ 0
+        t = 2 * math.pi * f
+        assert rel_err(k[0], -1.0 / (math.sqrt(2 * math.pi) * t * t)) <= 1e-12
+        assert k[1] == 0.0 and abs(k[2]) <= 1e-300
+    c = rf.rf_error_curve(3, [10, 40], bias_std=1.0, target=rf.PeriodicTarget(frequency=1e140))
+    assert np.all((c.relative_errors >= 0) & (c.relative_errors <= 1)) and c.relative_errors.min() > 1 - 1e-12
