@@ -598,3 +598,59 @@ def test_periodic_target_with_a_huge_frequency_is_refused_or_memory_checked():
         assert k[1] == 0.0 and abs(k[2]) <= 1e-300
     c = rf.rf_error_curve(3, [10, 40], bias_std=1.0, target=rf.PeriodicTarget(frequency=1e140))
     assert np.all((c.relative_errors >= 0) & (c.relative_errors <= 1)) and c.relative_errors.min() > 1 - 1e-12
+
+
+# --------------------------------------------------------------------------- triangle waves, the biased neuron
+
+
+def test_triangle_waves_with_too_many_kinks_are_refused_before_allocating():
+    """period 1e-7 (1.6e9 pieces) allocated until the kernel was killed; period 1e-300 overflowed the count."""
+    T = rf.TriangleWaveTarget
+    with pytest.raises(MemoryError, match=r"E\[y\^2\] of a triangle wave over 1600000002 pieces needs about 19\d"):
+        T(period=1e-7).second_moment(3)
+    with pytest.raises(MemoryError, match=r"over inf pieces needs about inf GiB.*use a larger period or a"):
+        T(period=1e-300, norm=1e10).second_moment(3)
+    with pytest.raises(MemoryError, match=r"cross-moments of 3 features with a triangle wave over 400000002 pieces"):
+        T(period=1e-7).cross_moments(np.eye(3), [0.0, 1.0, -2.0])
+    with pytest.raises(MemoryError, match=r"the 4e\+12 kinks of a triangle wave of period 1e-12 in \(-1, 1\)"):
+        T(period=1e-12).kinks(-1.0, 1.0)
+    with pytest.raises(MemoryError, match=r"the decomposition of a triangle wave of period 1 on \|z\| <= 1e\+12"):
+        rf.relu_decomposition(T(), 1e12)
+    with pytest.raises(MemoryError, match=r"decomposition of a triangle wave of period 1 on \|z\| <= 1e\+09"):
+        rf.periodic_chain(rf.sample_features(3, 20, bias_std=1.0), T(), T=1e9)
+
+
+def test_triangle_waves_outside_the_float_range_are_refused():
+    with pytest.raises(ValueError, match=r"TriangleWaveTarget\(period=1e\+200, norm=1e-200\) has E\[y\^2\] = 0"):
+        rf.TriangleWaveTarget(period=1e200, norm=1e-200).second_moment(3)
+    with pytest.raises(ValueError, match=r"period=1e\+300, norm=1e\+300\) has E\[y\^2\] = beyond the float range"):
+        rf.TriangleWaveTarget(period=1e300, norm=1e300).second_moment(3)
+
+
+def test_biased_neuron_training_checks_steps_and_memory():
+    target = rf.ReluTarget(bias=-1.0)
+    with pytest.raises(ValueError, match="steps must be at most 10000000 .*got 1000000000000"):
+        rf.train_biased_neuron(3, target=target, steps=10**12, lr=0.1)
+    with pytest.raises(MemoryError, match="training a biased neuron in d=1000000000000 for 3 steps needs about"):
+        rf.train_biased_neuron(10**12, target=target, steps=3, lr=0.1)
+
+
+def test_numpy_estimates_of_triangle_waves_and_the_biased_neuron_are_not_below_the_traced_peak():
+    from rfexplore import periodic
+    pool = rf.sample_features(3, 50, bias_std=1.0, seed=0)
+    tri = rf.TriangleWaveTarget(period=1e-2)
+    target = rf.ReluTarget(bias=-1.0)
+    cases = [  # (call, the estimate its memory check uses)
+        (lambda: tri.second_moment(3), 16 * 8.0 * tri.kink_count(-40.0, 40.0) + 2**16),
+        (lambda: tri.cross_moments(pool.W, pool.b), tri.cross_moment_bytes(50)),
+        (lambda: rf.TriangleWaveTarget(period=1e-4).cross_moments(pool.W[:2], pool.b[:2]),    # one row a chunk
+         rf.TriangleWaveTarget(period=1e-4).cross_moment_bytes(2)),
+        (lambda: rf.relu_decomposition(rf.TriangleWaveTarget(), 300.0),
+         periodic.decomposition_bytes(rf.TriangleWaveTarget(), 300.0)),
+        (lambda: rf.train_biased_neuron(200_000, target=target, steps=3, lr=0.1),
+         8.0 * (12 * 4 + 10 * 200_000) + 2**16),
+        (lambda: rf.train_biased_neuron(3, target=target, steps=400, lr=0.1), 8.0 * (12 * 401 + 30) + 2**16),
+    ]
+    for i, (call, estimate) in enumerate(cases):
+        peak = traced_peak(call)
+        assert 0.3 * estimate <= peak <= estimate, (i, peak, estimate)
