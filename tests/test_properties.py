@@ -1,11 +1,13 @@
-"""Property-based tests (hypothesis) over every public maths entry of ``rfexplore``.
+"""Property-based tests (hypothesis) over every public entry of ``rfexplore`` and its dashboards.
 
 Any input either gives a finite, in-range result — kernels symmetric, non-negative where they must be,
 positive semi-definite and Cauchy-Schwarz consistent; second moments positive; Hermite coefficients
 within Bessel's inequality; relative errors in [0, 1] (up to 1e-9 below 0: rounding of a near-perfect
 fit) — or a ``TypeError``/``ValueError`` whose message names the parameter (``MemoryError`` with the
-size needed for computations too large to start). Deterministic (``derandomize=True``) and small
-(``max_examples`` per test) so the whole module runs in about half a minute.
+size needed for computations too large to start). Dashboards (headless): every constructor, ``set`` /
+``set_config`` and ``load`` either apply the value exactly (never clamped: it shows in ``config``) with finite
+numbers, or refuse it with a short message naming it and change nothing. Deterministic
+(``derandomize=True``) and small (``max_examples`` per test) so the whole module runs within a minute.
 """
 
 import math
@@ -16,6 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import rfexplore as rf
+import rfexplore.dashboards as dash
+from rfexplore.experiments import Cache
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -298,14 +302,231 @@ def test_fit_samples(n, ridge, target, seed):
         assert math.isfinite(fit.test_relative_error) and fit.test_relative_error >= 0
 
 
+# --------------------------------------------------------------------------- the paper's argument, training
+
+
+triangles = st.builds(lambda p, n: rf.TriangleWaveTarget(period=10.0 ** p, norm=10.0 ** n), st.floats(-1, 1),
+                      st.floats(-1, 0.5))
+
+
+@SETTINGS
+@given(period=anything, norm=anything, T=st.one_of(st.floats(0.1, 4), anything),
+       form=st.one_of(st.sampled_from(["two-sided", "one-sided"]), anything))
+def test_triangle_wave_and_its_decomposition(period, norm, T, form):
+    t = outcome(lambda: rf.TriangleWaveTarget(period=period, norm=norm), ["period", "norm"])
+    if t is None:
+        return
+    kss = outcome(lambda: t.second_moment(2), ["E[y^2]"])
+    assert kss is None or 1e-300 <= kss <= 1e300
+    dec = outcome(lambda: rf.relu_decomposition(t, T, form=form), ["T", "form", "decomposition"])
+    if dec is not None:
+        assert math.isfinite(dec.tail_mse) and dec.tail_mse >= 0 and dec.size >= 0
+        z = np.linspace(-float(T), float(T), 41)
+        np.testing.assert_allclose(dec(z), t.tri(z), atol=1e-9 * (1 + float(T)))     # exact on |z| <= T
+
+
+@SETTINGS
+@given(target=st.one_of(triangles, st.builds(lambda f: rf.PeriodicTarget(frequency=10.0 ** f), st.floats(-2, 1)),
+                        anything), W=st.one_of(matrices(max_rows=3, max_d=3), anything))
+def test_feature_correlations_and_their_bound(target, W):
+    c = outcome(lambda: rf.feature_correlations(target, W), ["target", "W"])
+    if c is None:
+        return
+    assert np.all(np.isfinite(c)) and np.all(np.abs(c) <= 1 + 1e-9)               # correlations
+    bound = outcome(lambda: rf.correlation_bound(target, W), ["target", "W"])
+    if bound is not None:
+        assert np.all(np.abs(c) <= bound * (1 + 1e-6) + 1e-12)
+
+
+@settings(SETTINGS, max_examples=10)
+@given(ds=st.one_of(st.lists(st.integers(2, 6), min_size=1, max_size=2), anything),
+       width=st.one_of(st.integers(1, 12), anything), bias_std=st.one_of(st.floats(0, 3), anything))
+def test_correlation_decay(ds, width, bias_std):
+    r = outcome(lambda: rf.correlation_decay(ds, width=width, bias_std=bias_std), ["ds", "d ", "width", "bias_std"])
+    if r is not None:
+        for v in vars(r).values():
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+                assert np.all(np.isfinite(v))
+
+
+@settings(SETTINGS, max_examples=10)
+@given(target=triangles, T=st.one_of(st.floats(0.2, 3), anything), width=st.one_of(st.none(), st.integers(1, 12),
+                                                                                  anything))
+def test_periodic_chain(target, T, width):
+    pool = rf.sample_features(2, 12, bias_std=1.0, seed=0)
+    r = outcome(lambda: rf.periodic_chain(pool, target, T=T, width=width), ["T", "width", "E[y^2]"])
+    if r is not None:
+        assert 0 <= r.psi_relative_error <= 1 + 1e-9 and np.all(np.isfinite(r.component_errors))
+        assert r.holds                                                         # the triangle inequality
+
+
+@settings(SETTINGS, max_examples=15)
+@given(which=st.sampled_from(["neuron", "rf", "two_layer", "biased"]), d=st.one_of(st.integers(1, 4), anything),
+       steps=st.one_of(st.integers(1, 4), anything), lr=st.one_of(st.floats(1e-3, 1.0), anything),
+       seed=st.one_of(st.integers(0, 9), anything))
+def test_trainers(which, d, steps, lr, seed):
+    calls = {
+        "neuron": lambda: rf.train_neuron(d, steps=steps, lr=lr, seed=seed),
+        "rf": lambda: rf.train_rf(rf.sample_features(3, 6, seed=0), steps=steps, lr=lr),
+        "two_layer": lambda: rf.train_two_layer(d, 4, steps=steps, lr=lr, seed=seed),
+        "biased": lambda: rf.train_biased_neuron(d, target=rf.ReluTarget(bias=-0.5), steps=steps, lr=lr, seed=seed),
+    }
+    r = outcome(calls[which], ["d ", "steps", "lr", "seed", "must be"])
+    if r is not None:
+        losses = np.asarray(r.losses)
+        done = r.steps_done if hasattr(r, "steps_done") else len(losses) - 1
+        assert np.all(np.isfinite(losses[: done + 1]) | (r.stopped_by == "diverged")) and np.all(losses >= 0)
+
+
+# --------------------------------------------------------------------------- dashboards (headless)
+
+
+DASHBOARDS = {   # small settings, headless: compute, never draw
+    "tour": lambda **kw: dash.TourDashboard(dash.TourConfig(**{"width": 40, **kw}), pool_size=64, headless=True),
+    "features": lambda **kw: dash.features_dashboard(**{"width": 10, "n": 60, "pool_size": 40, "n_test": 300,
+                                                         "cache": Cache(), "headless": True, **kw}),
+    "polynomials": lambda **kw: dash.polynomial_dashboard(**{"k": 2, "d": 4, "pool_size": 60, "cache": Cache(),
+                                                             "headless": True, **kw}),
+    "lazy": lambda **kw: dash.lazy_dashboard(**{"steps": 5, "widths": (4, 8), "alphas": (1.0, 10.0), "d": 4,
+                                                "width": 4, "alpha": 10.0, "cache": Cache(), "headless": True, **kw}),
+    "limitation": lambda **kw: dash.limitation_dashboard(**{
+        "ds": (4, 8), "pool_size": 40, "seeds": (0,), "norms": (1.0, 10.0), "biases": (0.0, 1.0), "budget_ds": (8,),
+        "budget_width": 20, "budgets": (1.0, 10.0), "width": 20, "d": 8, "eps": 0.3, "magnitude": 10.0,
+        "headless": True, **kw}),
+    "staircase": lambda **kw: dash.staircase_dashboard(**{"d": 4, "pool": 100, "cache": Cache(), "headless": True,
+                                                          **kw}),
+    "neuron": lambda **kw: dash.neuron_dashboard(**{"d": 5, "steps": 10, "rf_width": 0, "cache": Cache(),
+                                                    "headless": True, **kw}),
+}
+_BUILT = {}
+
+
+def built(name):
+    if name not in _BUILT:
+        _BUILT[name] = DASHBOARDS[name]()
+    return _BUILT[name]
+
+
+def valid_values(c):
+    """Values a control accepts, near its cheap end (its rules come from the control itself)."""
+    if c.kind == "check":
+        return st.booleans()
+    if c.kind == "seed":
+        return st.integers(0, 5)
+    if c.kind == "choice":
+        return st.sampled_from(list(c.values[:3]))
+    if c.kind in ("int", "logint"):
+        return st.integers(int(c.low), int(min(c.high, c.low + 3)))
+    return st.floats(float(c.low), float(min(c.high, 2 * c.low if c.low > 0 else c.low + 0.5)))
+
+
+def message(d):
+    return d.status.value.replace("&#x27;", "'")
+
+
+def assert_finite_numbers(d):
+    for key, v in d.numbers().items():
+        if isinstance(v, float):
+            assert math.isfinite(v), (key, v)
+            if "error" in key and not key.startswith("test"):      # a test error on samples can exceed 1
+                assert NEG <= v <= 1.0 + 1e-9, (key, v)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(name=st.sampled_from(list(DASHBOARDS)), data=st.data())
+def test_dashboard_set_applies_exactly_or_refuses_naming_the_control(name, data):
+    d = built(name)
+    good = d.config
+    control = data.draw(st.sampled_from(list(d._controls.values())), label="control")
+    value = data.draw(st.one_of(valid_values(control), anything), label="value")
+    try:
+        ok = d.set(**{control.name: value})
+        if ok:
+            assert getattr(d.config, control.name) == value, "applied, not clamped"
+            assert_finite_numbers(d)
+        else:
+            assert control.name in message(d) and len(d.status.value) < 600, message(d)
+            assert d.config == good
+    finally:
+        d.set_config(good)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(name=st.sampled_from(list(DASHBOARDS)), data=st.data())
+def test_dashboard_load_restores_or_refuses_and_changes_nothing(name, data):
+    d = built(name)
+    good = d.config
+    keys = [c.key for c in type(good).CONTROLS]
+    pair = st.tuples(st.sampled_from(keys + ["colour"]), st.one_of(st.text(max_size=6), st.integers(-3, 300).map(str)))
+    query = st.lists(pair, max_size=4).map(lambda kv: "&".join(f"{k}={v}" for k, v in kv))
+    text = data.draw(st.one_of(query, st.text(max_size=30), st.just(good.to_json()), anything), label="text")
+    try:
+        if d.load(text):
+            state = d.config
+            assert type(state).from_query(state.to_query()) == state == type(state).from_json(state.to_json())
+            assert_finite_numbers(d)
+        else:
+            assert len(d.status.value) < 600 and "⚠" in d.status.value
+            assert d.config == good
+    finally:
+        d.set_config(good)
+
+
+@SETTINGS
+@given(name=st.sampled_from(list(DASHBOARDS)), config=anything)
+def test_dashboard_set_config_refuses_what_is_not_its_state(name, config):
+    d = built(name)
+    good = d.config
+    assert d.set_config(config) is (config is None)
+    if config is not None:
+        assert "config must be a" in message(d)
+    assert d.config == good
+
+
+CONSTRUCTOR_EXTRAS = {"tour": ["pool_size"], "features": ["pool_size", "n_test"], "polynomials": ["pool_size"],
+                      "lazy": ["widths", "alphas"], "limitation": ["pool_size", "budget_width"],
+                      "staircase": [], "neuron": []}
+
+
+@settings(SETTINGS, max_examples=50)
+@given(name=st.sampled_from(list(DASHBOARDS)), data=st.data())
+def test_dashboard_constructors_apply_exactly_or_refuse_naming_the_parameter(name, data):
+    controls = list(built(name)._controls.values())
+    param = data.draw(st.sampled_from([c.name for c in controls] + CONSTRUCTOR_EXTRAS[name]), label="parameter")
+    c = next((c for c in controls if c.name == param), None)
+    value = data.draw(anything if c is None else st.one_of(valid_values(c), anything), label="value")
+    d = outcome(lambda: DASHBOARDS[name](**{param: value}), [param])
+    if d is not None:
+        if c is not None:
+            assert getattr(d.config, param) == value, "applied, not clamped"
+        assert_finite_numbers(d)
+
+
+@SETTINGS
+@given(query=st.one_of(st.text(max_size=20), anything))
+def test_tour_from_a_query(query):
+    names = ["query", "configuration", "parameter"] + [c.key for c in dash.TourConfig.CONTROLS]   # e.g. width > pool
+    d = outcome(lambda: dash.tour(query, pool_size=64, headless=True), names)
+    if d is not None:
+        assert d.config == type(d.config).from_query(d.config.to_query())
+
+
 def test_the_suite_covers_every_public_maths_entry():
     covered = {"relu_kernel", "biased_relu_kernel", "relu_kernel_series", "biased_relu_hermite_coefficients",
                "relu_hermite_coefficients", "relu_hermite_residuals", "hermite_coefficients", "ReluTarget",
                "HermiteTarget", "PeriodicTarget", "sample_features", "rf_error_curve", "fit_nested",
                "fit_population", "fit_samples", "FeaturePool", "NestedFit"}
     results = {"CurveResult", "FitResult", "SampleFitResult", "CallableTarget"}   # containers; callables: fit_samples
-    training = {"NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer"}
-    assert set(rf.__all__) - covered - results - training == set()
+    training = {"NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer",
+                "BiasedNeuronResult", "train_biased_neuron"}
+    periodic = {"TriangleWaveTarget", "relu_decomposition", "feature_correlations", "correlation_bound",
+                "correlation_decay", "periodic_chain", "ReluDecomposition", "CorrelationDecay", "ChainResult"}
+    assert set(rf.__all__) - covered - results - training - periodic == set()
+    # every dashboard constructor (the re-exported computations are tested in tests/experiments)
+    constructors = {n for n in dash.__all__ if n.endswith("_dashboard")} | {"TourDashboard", "tour"}
+    assert constructors == {"features_dashboard", "polynomial_dashboard", "lazy_dashboard", "limitation_dashboard",
+                            "staircase_dashboard", "neuron_dashboard", "TourDashboard", "tour"}
+    assert len(DASHBOARDS) == 7
 
 
 if __name__ == "__main__":
