@@ -34,6 +34,13 @@ from rfexplore.features import FeaturePool
 from rfexplore.fit import gram_matrix, sample_fit_bytes, sample_inputs
 
 mp.mp.dps = 50
+
+
+@pytest.fixture(autouse=True)
+def fifty_digits():
+    """50-digit references whatever another module set mpmath's global precision to (one sets 20 on import)."""
+    with mp.workdps(50):
+        yield
 OFFSETS = [-40.0, -37.0, -30.0, -20.0, -12.0, -7.0, -3.5, -1.0, -1e-3, 0.0, 0.5, 3.0, 9.0, 20.0, 40.0]
 NORMS = [1e-8, 1.0, 1e8]
 TINY = 1e-300
