@@ -27,6 +27,7 @@ from scipy import special
 from . import validation
 from .gaussian import biased_relu_kernel, bivariate_normal_cdf
 from .targets import ReluTarget
+from .train._common import _check_steps
 
 __all__ = [
     "biased_relu_kernel_torch",
@@ -299,11 +300,15 @@ def train_biased_neuron(d: int, *, target: ReluTarget, steps: int, lr: float, se
     d = validation.positive_int("d", d)
     if not isinstance(target, ReluTarget):
         raise TypeError(f"target must be a ReluTarget, got {type(target).__name__}")
-    steps = validation.positive_int("steps", steps)
+    steps = _check_steps(steps)
     lr = validation.positive("lr", lr)
     seed = validation.seed(seed)
     init_scale = validation.positive("init_scale", init_scale)
     init_bias = validation.real("init_bias", init_bias)
+    # six float64 histories of steps + 1 entries and their cut copies; start, target, gradients: ~8 vectors of d
+    validation.check_memory(8.0 * (12 * (steps + 1) + 10 * d) + 2**16,
+                            f"training a biased neuron in d={d} for {steps} steps",
+                            fix="use a smaller d or fewer steps")
     w0, b0 = _start(init, d, seed, init_scale, init_bias)
     ws, bs = target.weight(d).astype(np.float64), float(target.bias)
     kss = float(target.second_moment(d))

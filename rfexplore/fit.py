@@ -575,7 +575,7 @@ def sample_inputs(n: int, d: int, seed: int, *, n_test: int = 0):
     :func:`fit_samples` draws for ``seed`` (independent of the feature pool with the same seed)."""
     n, d = check_positive_int("n", n), check_positive_int("d", d)
     n_test = validation.nonneg_int("n_test", n_test)
-    check_memory(8.0 * (n + n_test) * d, f"{n + n_test} Gaussian inputs in dimension {d}",
+    check_memory(8.0 * (n + n_test) * d + 2**16, f"{n + n_test} Gaussian inputs in dimension {d}",
                  fix="use fewer samples or a smaller d")
     ss_train, ss_test = np.random.SeedSequence([check_seed(seed), INPUT_STREAM]).spawn(2)
     return (np.random.default_rng(ss_train).standard_normal((n, d)),

@@ -5,11 +5,14 @@ Everything here is a closed form (or a deterministic quadrature) — no sampling
 * ``relu_kernel``: the degree-1 arc-cosine kernel ``E[relu(<w,x>) relu(<v,x>)]``
   (Cho & Saul 2009), in torch with a closed-form backward that is finite everywhere.
 * ``biased_relu_kernel``: ``E[relu(<w,x>+b) relu(<v,x>+c)]`` through the bivariate normal
-  CDF (Owen's T), vectorized.
+  CDF (Owen's T), vectorized, and — where that closed form loses relative precision (offsets far in
+  the tails, near-(anti)parallel pairs) — the tail-stable form of :mod:`rfexplore.tails`.
 * Hermite coefficients: of the ReLU (closed form), of a biased ReLU (closed form), and of any
   activation (Gauss–Hermite quadrature).
+* :func:`pair_angles`, the one angle routine every kernel here uses (and ``train`` may).
 
-Numerical guards (clipped cosines, zero vectors, degenerate correlations) live here and only here.
+Numerical guards (clipped cosines, zero vectors, degenerate correlations, the float range of kernel
+entries) live here and only here; the tail maths lives in :mod:`rfexplore.tails`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from scipy import special
 
 from . import tails
 from .validation import as_matrix, as_vector, boolean, check_memory, nonneg_int
+from .validation import device as check_device
 
 __all__ = [
     "pair_angles",
@@ -45,6 +49,23 @@ _TINY = 1e-300
 
 
 # --------------------------------------------------------------------------- ReLU kernel
+
+
+SCALE_MAX = 1e150     # row norms (plus |bias|): a kernel entry, a product of two, stays below 1e300
+
+
+def _in_scale(name, W, b=None, bname=None):
+    """``W`` (rows, with their biases ``b``) refused when a kernel entry could overflow the float range."""
+    top = np.abs(W).max(axis=1, initial=0.0)                        # row norms scaled by their largest entry
+    size = top * np.linalg.norm(W / np.where(top > 0, top, 1.0)[:, None], axis=1)
+    if b is not None:
+        size = size + np.abs(b)
+    big = float(size.max(initial=0.0))
+    if big > SCALE_MAX:
+        what = f"{name} rows (norm + |{bname}|)" if b is not None else f"{name} rows"
+        raise ValueError(f"{what} must be at most {SCALE_MAX:g} in size, so that kernel entries (products of "
+                         f"two) stay in the float range, got up to {big:g}; rescale them")
+    return W
 
 
 def pair_angles(W: torch.Tensor, V: torch.Tensor, *, precise: bool = False):
@@ -123,6 +144,7 @@ def _relu_kernel_nograd(W: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
     """Arc-cosine kernel without autograd, in place on three ``(n, m)`` buffers (the fast path)."""
     nw, nv, c, s, theta = pair_angles(W, V)
     K = theta.neg_().add_(math.pi).mul_(c).add_(s)                 # sin + (pi - theta) cos
+    K.clamp_(min=0.0)               # >= 0 exactly; rounding of arccos near theta = pi could give -1e-16
     # Cho & Saul (2009): kappa = |w||v| (sin(theta) + (pi - theta) cos(theta)) / (2 pi)
     return K.mul_((nw / _TWO_PI)[:, None]).mul_(nv[None, :])
 
@@ -176,8 +198,9 @@ def relu_kernel(W, V=None, *, device=None) -> np.ndarray:
     array([[0.5   , 0.1592],
            [0.1592, 0.5   ]])
     """
-    W = as_matrix("W", W)
-    V = W if V is None else as_matrix("V", V, d=W.shape[1])
+    W = _in_scale("W", as_matrix("W", W))
+    V = W if V is None else _in_scale("V", as_matrix("V", V, d=W.shape[1]))
+    device = check_device(device)
     # three (n, m) float64 buffers on the device, one numpy copy
     check_memory(4 * 8.0 * len(W) * len(V), f"the {len(W)} x {len(V)} kernel matrix", device)
     Wt = torch.as_tensor(W, dtype=torch.float64, device=device)
@@ -228,7 +251,7 @@ def bivariate_normal_cdf(h, k, rho):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ah = (ks - rho * hs) / (hs * s)
         ak = (hs - rho * ks) / (ks * s)
-    beta = np.where(hs * ks < 0, 0.5, 0.0)
+    beta = np.where((hs < 0) != (ks < 0), 0.5, 0.0)      # h k < 0, by signs: the product can underflow
     return 0.5 * _Phi(hs) + 0.5 * _Phi(ks) - special.owens_t(hs, ah) - special.owens_t(ks, ak) - beta
 
 
@@ -334,6 +357,9 @@ def biased_relu_kernel(W, b, V=None, c=None, *, precise: bool = True) -> np.ndar
     else:
         V = as_matrix("V", V, d=W.shape[1])
         c = as_vector("c", np.zeros(V.shape[0]) if c is None else c, V.shape[0])
+    _in_scale("W", W, b, "b")
+    if V is not W:
+        _in_scale("V", V, c, "c")
     precise = boolean("precise", precise)
     check_memory(biased_kernel_bytes(len(W), len(V), precise), f"the {len(W)} x {len(V)} biased kernel matrix")
     n1, n2, rho, _, _ = pair_angles(torch.from_numpy(W), torch.from_numpy(V))
@@ -386,13 +412,20 @@ def relu_hermite_coefficients(kmax: int) -> np.ndarray:
 def biased_relu_hermite_coefficients(kmax: int, b=0.0) -> np.ndarray:
     """Hermite coefficients of ``relu(z + b)`` (DESIGN 2.7), vectorized over ``b``.
 
-    ``c_0 = phi(b) + b Phi(b)``, ``c_1 = Phi(b)``, ``c_k = phi(b) He_{k-2}(-b) / sqrt(k!)``.
-    Returns shape ``(kmax + 1,) + b.shape``.
+    ``c_0 = phi(b) + b Phi(b)``, ``c_1 = Phi(b)``, ``c_k = phi(b) He_{k-2}(-b) / sqrt(k!)``; ``c_0`` and
+    ``c_1`` from :func:`rfexplore.tails.relu_moments` (``c_0`` would cancel for ``b << 0``), so every
+    coefficient keeps its relative precision for ``|b|`` up to about 50. Returns shape ``(kmax + 1,) + b.shape``.
     """
     kmax = nonneg_int("kmax", kmax)
-    b = np.asarray(b, dtype=np.float64)
+    try:
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"b must be a real number or array of offsets, got {type(b).__name__}") from exc
     if not np.all(np.isfinite(b)):
-        raise ValueError(f"b must be finite, got {b!r}")
+        raise ValueError(f"b must be finite, got {b!r}"[:200])
+    # the coefficients, the weighted Hermite recurrence and its products: four (kmax + 1, b.size) arrays
+    check_memory(4 * 8.0 * (kmax + 1) * max(b.size, 1), f"{kmax + 1} Hermite coefficients for {b.size} offsets",
+                 fix="use a smaller kmax")
     out = np.zeros((kmax + 1,) + b.shape)
     low = tails.relu_moments(b, 1)                           # Phi(b), phi(b) + b Phi(b): no cancellation
     out[0] = low[1]

@@ -29,6 +29,7 @@ from . import validation
 from .features import FeaturePool, sample_features
 from .fit import fit_nested
 from .targets import HermiteTarget, PeriodicTarget, ReluTarget, TriangleWaveTarget, _linear_piece_square_moment
+from .validation import check_memory
 
 __all__ = [
     "ReluDecomposition",
@@ -163,6 +164,8 @@ def relu_decomposition(target: TriangleWaveTarget, T: float, *, form: str = "two
     T = validation.positive("T", T)
     validation.choice("form", form, FORMS)
     p = target.period
+    check_memory(decomposition_bytes(target, T), f"the decomposition of a triangle wave of period {p:g} on "
+                 f"|z| <= {T:g} ({target.kink_count(-T, T):.3g} components)", fix="use a smaller T or a larger period")
     # kink k sits at p/4 + k p/2; the slope falls from +1 to -1 at even k, rises at odd k
     jump = lambda b: np.where(np.rint((b - p / 4) / (p / 2)) % 2 == 0, -2.0, 2.0)   # noqa: E731
     if form == "one-sided":
@@ -184,6 +187,14 @@ def relu_decomposition(target: TriangleWaveTarget, T: float, *, form: str = "two
                             s.astype(float), 0.0)
     object.__setattr__(dec, "tail_mse", _tail_mse(dec))
     return dec
+
+
+def decomposition_bytes(target: TriangleWaveTarget, T: float) -> float:
+    """Peak memory of :func:`relu_decomposition`: its tail evaluates every component at every kink
+    beyond ``T`` (three ``(kinks, components)`` arrays), beside arrays of the kinks."""
+    far = max(_FAR * target.norm, 2.0 * T)
+    J, E = target.kink_count(-T, T), target.kink_count(T, far)
+    return 8.0 * (3 * E * J + 16 * (E + J)) + 2**16
 
 
 def _tail_mse(dec: ReluDecomposition) -> float:

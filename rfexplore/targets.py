@@ -23,6 +23,7 @@ from scipy import special
 
 from . import tails, validation
 from .gaussian import (
+    SCALE_MAX,
     biased_relu_hermite_coefficients,
     biased_relu_kernel,
     hermite_functions,
@@ -41,7 +42,8 @@ def _second_moment(log_m: float, target: str) -> float:
     """``exp(log_m)``, or a ``ValueError`` when ``E[y^2] = exp(log_m)`` is outside :data:`MOMENT_RANGE`."""
     lo, hi = MOMENT_RANGE
     if not math.log(lo) <= log_m <= math.log(hi):             # also NaN
-        shown = "0" if log_m == -math.inf else f"10^{log_m / math.log(10.0):.1f}"
+        shown = "0" if log_m == -math.inf else f"10^{log_m / math.log(10.0):.1f}" if math.isfinite(log_m) \
+            else "beyond the float range"
         raise ValueError(
             f"{target} has E[y^2] = {shown}, outside the range [{lo:g}, {hi:g}] in which relative errors "
             "can be computed in float64; relative errors do not depend on the scale of the target, so "
@@ -116,6 +118,7 @@ class ReluTarget:
     def weight(self, d: int) -> np.ndarray:
         d = _check_d(d)
         if self.w_star is None:
+            check_memory(8.0 * d, f"the weight vector of a neuron in dimension {d}", fix="use a smaller d")
             w = np.zeros(d)
             w[0] = self.norm
             return w
@@ -132,6 +135,9 @@ class ReluTarget:
 
     def cross_moments(self, W, b=None) -> np.ndarray:
         W, b = _features(W, b)
+        if self.norm + abs(self.bias) > SCALE_MAX:
+            raise ValueError(f"norm + |bias| of a ReluTarget must be at most {SCALE_MAX:g} for its cross-moments "
+                             f"to stay in the float range, got norm={self.norm:g}, bias={self.bias:g}; rescale it")
         return biased_relu_kernel(W, b, self.weight(W.shape[1])[None], [self.bias])[:, 0]
 
     def __call__(self, X) -> np.ndarray:
@@ -203,8 +209,8 @@ class HermiteTarget:
         #     = |w| c_K(b/|w|) sqrt(K!/prod alpha_j!) prod w_hat_j^alpha_j,  K = sum alpha_j
         W, b = _features(W, b)
         self._check_d(W.shape[1])
-        # coefficients and Hermite recurrence: three (degree + 1, r) float64 arrays
-        check_memory(3 * 8.0 * (self.degree + 1) * len(W), f"the cross-moments of a degree-{self.degree} "
+        # coefficients, the Hermite recurrence and its products: six (degree + 1, r) float64 arrays (measured 4.5)
+        check_memory(6 * 8.0 * (self.degree + 1) * len(W), f"the cross-moments of a degree-{self.degree} "
                      f"Hermite target with {len(W)} features", fix="use a lower degree or fewer features")
         U, norms, beta = _split(W, b)
 
@@ -257,6 +263,11 @@ class PeriodicTarget:
         _finite("frequency", self.frequency, positive=True)
         _finite("norm", self.norm, positive=True)
         _finite("phase", self.phase)
+        # its moments use t = 2 pi frequency norm and t^2: both must stay in the float range
+        if not 2.0 * math.pi * self.frequency * self.norm <= SCALE_MAX:
+            raise ValueError(f"frequency * norm of a PeriodicTarget must be at most {SCALE_MAX / (2 * math.pi):.3g} "
+                             f"(its moments use (2 pi frequency norm)^2), got frequency={self.frequency:g}, "
+                             f"norm={self.norm:g}")
 
     @property
     def t(self) -> float:
@@ -267,9 +278,11 @@ class PeriodicTarget:
         # E[exp(i t z) h_k(z)] = (i t)^k exp(-t^2/2)/sqrt(k!), so for cos(t z + phase):
         # p_k = cos(phase + k pi / 2) t^k exp(-t^2/2) / sqrt(k!)
         t = self.t
-        kmax = int(math.ceil(t * t + 12.0 * t + 60.0))
-        check_memory(4 * 8.0 * (kmax + 1), f"the {kmax + 1} Hermite coefficients of frequency {self.frequency:g}",
+        count = math.ceil(t * t + 12.0 * t + 60.0) + 1                 # t <= SCALE_MAX: finite
+        check_memory(4 * 8.0 * count,
+                     f"the {_count(float(count))} Hermite coefficients of frequency {self.frequency:g}",
                      fix="use a lower frequency or norm")
+        kmax = count - 1
         k = np.arange(kmax + 1)
         with np.errstate(divide="ignore"):
             logmag = k * math.log(t) - 0.5 * t * t - 0.5 * special.gammaln(k + 1)
@@ -383,6 +396,14 @@ def _linear_piece_square_moment(f_lo, f_hi, lo, hi):
     return A * A * M0 + 2.0 * A * B * M1 + B * B * M2
 
 
+_TRI_FIX = "use a larger period or a smaller norm"
+
+
+def _count(n: float) -> str:
+    """A count for a message: exact below 10^12, else three digits."""
+    return f"{int(n)}" if n < 1e12 else f"{n:.3g}"
+
+
 @dataclass(frozen=True)
 class TriangleWaveTarget:
     """A zig-zag of one projection, ``y = tri(<w*, x>)`` with ``w* = norm * e_1`` (notebook 07).
@@ -428,9 +449,18 @@ class TriangleWaveTarget:
         # slope +1 on [-p/4, p/4], tri(0) = 0, period p
         return p / 4 - np.abs(np.mod(np.asarray(z, float) + p / 4, p) - p / 2)
 
+    def kink_count(self, lo: float, hi: float) -> float:
+        """At most how many kinks ``tri`` has in ``(lo, hi)`` (a float: it may be beyond any array)."""
+        with np.errstate(over="ignore"):
+            return float((hi - lo) / (0.5 * self.period)) + 2.0
+
     def kinks(self, lo: float, hi: float) -> np.ndarray:
         """The kinks ``p/4 + k p/2`` of ``tri`` in the open interval ``(lo, hi)`` of ``z = <w*, x>``, sorted."""
         p = self.period
+        n = self.kink_count(lo, hi)
+        # the indices, the kinks, their mask and the selection: four arrays of n
+        check_memory(4 * 8.0 * n, f"the {_count(n)} kinks of a triangle wave of period {p:g} in ({lo:g}, {hi:g})",
+                     fix=_TRI_FIX)
         k = np.arange(math.ceil((lo - p / 4) / (p / 2)), math.floor((hi - p / 4) / (p / 2)) + 1)
         z = p / 4 + k * (p / 2)
         return z[(z > lo) & (z < hi)]
@@ -443,15 +473,24 @@ class TriangleWaveTarget:
     def second_moment(self, d: int) -> float:
         _check_d(d)
         R = self.norm
+        n = self.kink_count(-40.0 * R, 40.0 * R)
+        # the pieces' edges, values and truncated-normal moments: measured 12-15 arrays of n
+        check_memory(16 * 8.0 * n + 2**16, f"E[y^2] of a triangle wave over {_count(n)} pieces", fix=_TRI_FIX)
         edges = np.concatenate([[-40.0], self.kinks(-40.0 * R, 40.0 * R) / R, [40.0]])   # in units of R
         vals = self.tri(R * edges)
-        return float(np.sum(_linear_piece_square_moment(vals[:-1], vals[1:], edges[:-1], edges[1:])))
+        with np.errstate(over="ignore", invalid="ignore"):
+            m = float(np.sum(_linear_piece_square_moment(vals[:-1], vals[1:], edges[:-1], edges[1:])))
+        # refused outside MOMENT_RANGE (0 where it underflows, inf / NaN where it overflows)
+        log_m = math.log(m) if m > 0 and math.isfinite(m) else (-math.inf if m == 0 else math.inf)
+        return _second_moment(log_m, f"TriangleWaveTarget(period={self.period:g}, norm={self.norm:g})")
 
     def cross_moments(self, W, b=None) -> np.ndarray:
         W, b = _features(W, b)
         R = self.norm
         w1 = W[:, 0]
         rest = np.linalg.norm(W[:, 1:], axis=1)                          # |w_rest| = |w| sin(angle)
+        check_memory(self.cross_moment_bytes(len(W)), f"the cross-moments of {len(W)} features with a triangle "
+                     f"wave over {_count(self.kink_count(-_HALF_WIDTH * R, _HALF_WIDTH * R))} pieces", fix=_TRI_FIX)
         common = np.unique(np.concatenate([np.arange(-_HALF_WIDTH, _HALF_WIDTH + 1),
                                            self.kinks(-_HALF_WIDTH * R, _HALF_WIDTH * R) / R]))
         out = np.empty(len(W))
@@ -460,6 +499,14 @@ class TriangleWaveTarget:
             sl = slice(s, s + chunk)
             out[sl] = self._integrate(w1[sl], rest[sl], b[sl], common)
         return out
+
+    def cross_moment_bytes(self, r: int) -> float:
+        """Peak memory of :meth:`cross_moments` for ``r`` features: a chunk of rows at a time, each with
+        ``(pieces, 16 nodes)`` arrays (measured ~9.3 of them) beside the common edges."""
+        pieces = self.kink_count(-_HALF_WIDTH * self.norm, _HALF_WIDTH * self.norm) + 2 * _HALF_WIDTH + 1 \
+            + 2 * len(_KINK_STEPS)
+        rows = min(r, max(1, 4e6 // (pieces * _GL_NODES)))
+        return 10 * 8.0 * _GL_NODES * pieces * rows + 8 * 8.0 * pieces + 2**16
 
     def _integrate(self, w1, rest, b, common):
         """``E[m(z) tri(R z)]`` by piecewise Gauss–Legendre, ``m(z) = E[relu(w_1 z + b + rest xi)]``."""

@@ -70,6 +70,13 @@ def _readout(c, res, _progress) -> str:
     return readout_table(rows)
 
 
+def _sequence(name, value):
+    """``value`` as a list of entries, or a ``TypeError`` naming ``name`` (text, mappings and scalars are not)."""
+    if isinstance(value, (str, bytes, dict, set)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(value).__name__}")
+    return list(value)
+
+
 def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: int = 200, seed: int = 0,
                    widths=LAZY_WIDTHS, alphas=LAZY_ALPHAS, cache: Cache | None = None, static=None,
                    headless: bool = False, lecture: bool = False) -> Explorer:
@@ -87,10 +94,10 @@ def lazy_dashboard(*, d: int = 20, width: int = 64, alpha: float = 10.0, steps: 
     is instant.
     """
     validation.positive_int("d", d), validation.positive_int("steps", steps), validation.seed(seed)
-    widths = tuple(validation.positive_int("widths", w) for w in widths)
+    widths = tuple(validation.positive_int("widths", w) for w in _sequence("widths", widths))
     if not widths or any(w % 2 for w in widths):
         raise ValueError(f"widths must be even positive integers (neurons come in pairs), got {widths!r}")
-    alphas = tuple(validation.positive("alphas", a) for a in alphas)
+    alphas = tuple(validation.positive("alphas", a) for a in _sequence("alphas", alphas))
     if not alphas:
         raise ValueError("alphas must hold at least one output scale, got none")
     colors = {f"α = {a:g}": plots.series_color(i) for i, a in enumerate(alphas)}   # one colour per α, always
