@@ -368,7 +368,7 @@ class Explorer:
                     if value is None:
                         continue
                 if c.read(w.value) != value:
-                    w.value = value
+                    c.show(w, value)
             if self.spec.play is not None:
                 steps = self.steps
                 if self.play.max != steps:

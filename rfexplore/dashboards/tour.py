@@ -36,9 +36,7 @@ class TourConfig(State):
     STEPS_RANGE = (1, 5000)
     CONTROLS = (
         Control("d", "int", "input dimension d", "d", low=D_RANGE[0], high=D_RANGE[1]),
-        # step 1e-5 in log10 units: every integer width up to ~40000 is exactly reachable, so the
-        # frontend's rounding to the step never changes the width it is given
-        Control("width", "logint", "width r", "r", low=1, high="pool_size", step=1e-5, continuous=True),
+        Control("width", "logint", "width r", "r", low=1, high="pool_size", step=0.01, continuous=True),
         Control("magnitude", "log", "budget M = r·max|uᵢ|", "M", low=0.1, high=1e4, step=0.05, fmt=".3g",
                 off="limit weight magnitude", rest=10.0),
         Control("target_norm", "log", "target norm |w*|", "norm", low=0.1, high=1e3, step=0.05),
