@@ -31,8 +31,8 @@ class Control:
     width), ``"choice"`` (``options``, as a dropdown or, ``look="slider"``, a
     selection slider), ``"check"`` (Checkbox), ``"seed"`` (a non-negative integer in a text box).
     ``low``/``high``/``options`` may name an entry of the dashboard's context instead (``"pool_size"``).
-    ``step``: the slider's step (for ``"log"``/``"logint"`` in log10 units). ``off``: the label of a box that turns the control off (value ``None``). ``widget=False``: exported
-    and checked, but not shown.
+    ``step``: the slider's step (for ``"log"`` and ``"logint"`` in log10 units). ``off``: the label of a box
+    that turns the control off (value ``None``). ``widget=False``: exported and checked, but not shown.
     """
 
     name: str

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 import rfexplore.dashboards._figures as figures_module
+from rfexplore import plots
 from rfexplore.dashboards import (
     TourConfig,
     TourDashboard,
@@ -301,7 +302,7 @@ def test_log_slider_stops_run_from_low_to_high_in_steps_no_wider_than_asked(low,
     assert all(isinstance(v, int) for v in values)
     ratios = np.diff(values) / np.array(values[:-1])
     # each stop the next integer or at most one step (x 10**step, plus rounding) further
-    assert all(b - a == 1 or b <= a * 10 ** step + 1 for a, b in zip(values, values[1:]))
+    assert all(b - a == 1 or b <= a * 10 ** step + 1 for a, b in zip(values[:-1], values[1:], strict=True))
     assert len(values) == 1 or ratios.min() > 0
     assert [v for _, v in c.stops(value=301)].count(301) == 1     # a value set from code is one stop more
 
@@ -312,3 +313,54 @@ def test_a_width_from_a_link_is_exact_on_the_slider_and_the_arrow_goes_to_the_ne
     w = d.controls["width"]
     w.index += 1                                              # ArrowRight in the browser
     assert d.config.width > 97 and d.config.width == w.value
+
+
+# ------------------------------------------------------------------ figure titles fit (issue 13)
+
+TITLE_MARGIN = 20          # px kept free at a figure's right edge (as tests/plots/test_plots_titles.py)
+DEFAULTS = {               # every dashboard as its notebook opens it (default sizes and data), never drawn
+    "tour": lambda: TourDashboard(headless=True),
+    "random_features": lambda: features_dashboard(headless=True),
+    "polynomials": lambda: polynomial_dashboard(headless=True),
+    "lazy": lambda: lazy_dashboard(headless=True),
+    "limitation": lambda: limitation_dashboard(headless=True),
+    "staircase": lambda: staircase_dashboard(headless=True),
+    "neuron": lambda: neuron_dashboard(headless=True),
+}
+
+
+def _wide_titles(d):
+    return [(name, text, round(px), slot.width) for name, slot in d.slots.items()
+            for text, px in plots.title_widths(slot.fig) if px > slot.width - TITLE_MARGIN]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_figure_title_is_wider_than_its_figure_at_the_default_sizes(name):
+    """plotly cuts a title at the figure's edge: each title's conservative width estimate
+    (``plots.title_width``) fits the width the dashboard draws the figure at."""
+    assert _wide_titles(DEFAULTS[name]()) == []
+
+
+def _extremes(c):
+    """The values of a control whose titles may be widest: every option, or both ends of a range."""
+    if c.kind == "choice":
+        return c.values
+    if c.kind == "check":
+        return (False, True)
+    if c.kind in ("int", "logint"):
+        return (c.low, c.high)
+    if c.kind in ("float", "log"):
+        return (float(c.low), float(c.high))
+    return ()                                                # the seed is in no title
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_title_outgrows_its_figure_at_any_option_or_end_of_a_control(name):
+    d = make(name, headless=True)
+    first, wide = d.config, []
+    for key, c in d._controls.items():
+        for value in _extremes(c) if c.widget else ():       # values a person can set on screen
+            if d.set_config(first, **{key: value}):            # some combinations are refused: fine
+                wide += [(key, value, *w) for w in _wide_titles(d)]
+    d.set_config(first)
+    assert wide == []
