@@ -114,7 +114,7 @@ class Control:
     # -- widgets
     def make(self, value):
         """The widget for this control, showing ``value`` (a box and a slider when it can be turned off)."""
-        lay, style = widgets.Layout(width=f"{self.width}px"), LABEL
+        lay, style = widgets.Layout(width=f"{self.width}px", flex="0 0 auto"), LABEL
         common = dict(description=self.label, style=style, layout=lay)
         k = self.kind
         if k == "int":

@@ -93,9 +93,11 @@ def _frame(c: TourConfig, res, progress):
     training = {RF_TRACE: dict(x=data["rf_steps"], y=plots._floor(data["rf"]), customdata=data["rf"]),
                 NEURON_TRACE: dict(x=data["n_steps"], y=plots._floor(data["neuron"]), customdata=data["neuron"]),
                 "best possible with these features": dict(x=[0, c.steps], y=[lim, lim]), "layout": axis}
+    # the neuron's learning rate named on its axis: the picture before Play shows which run Play will draw
+    neuron_axis = {"xaxis": {"range": [0, c.steps], "title": {"text": f"training step (learning rate {c.lr:.3g})"}}}
     trajectory = {"distance |w − w*|": dict(x=data["n_steps"], y=data["dist"]),
                   "angle to w* (degrees)": dict(x=data["n_steps"], y=np.degrees(np.asarray(data["ang"]))),
-                  "layout": axis}
+                  "layout": neuron_axis}
     return [training, None, None, trajectory]
 
 
