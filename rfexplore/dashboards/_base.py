@@ -133,7 +133,7 @@ STYLE = """<style>
 .rfexplore-dashboard .noUi-handle:focus-visible, .rfexplore-dashboard button:focus-visible,
 .rfexplore-dashboard select:focus-visible, .rfexplore-dashboard input:focus-visible,
 .rfexplore-dashboard .widget-readout:focus-visible {
-  outline: 3px solid #0072B2; outline-offset: 2px; box-shadow: 0 0 0 5px rgba(0, 114, 178, 0.25); }
+  outline: 3px solid #0072B2 !important; outline-offset: 2px; box-shadow: 0 0 0 5px rgba(0, 114, 178, 0.25); }
 .rfexplore-dashboard .widget-label, .rfexplore-dashboard .widget-readout { overflow: visible; }
 </style>"""
 _WRAP = dict(flex_flow="row wrap", align_items="center")

@@ -42,9 +42,9 @@ _UNLABELLED_JS = """() => {
     const shown = el => el && el.offsetParent !== null && el.innerText.trim() !== '';
     for (const dash of document.querySelectorAll('.rfexplore-dashboard')) {
         for (const w of dash.querySelectorAll('.widget-slider, .widget-dropdown, .widget-text, .widget-checkbox')) {
-            const label = w.querySelector('.widget-label, label');
-            if (!shown(label)) bad.push(`no label: ${w.className}: ${w.innerText.slice(0, 40)}`);
-            else if (label.scrollWidth > label.clientWidth + 1)
+            const labels = [...w.querySelectorAll('.widget-label, label')].filter(shown);
+            if (!labels.length) bad.push(`no label: ${w.className}: ${w.innerText.slice(0, 40)}`);
+            for (const label of labels.filter(l => l.scrollWidth > l.clientWidth + 1))
                 bad.push(`label cut: '${label.innerText}' (${label.scrollWidth} > ${label.clientWidth} px)`);
         }
         for (const b of dash.querySelectorAll('button')) {
