@@ -47,7 +47,7 @@ _UNLABELLED_JS = """() => {
             for (const label of labels.filter(l => l.scrollWidth > l.clientWidth + 1))
                 bad.push(`label cut: '${label.innerText}' (${label.scrollWidth} > ${label.clientWidth} px)`);
         }
-        for (const b of dash.querySelectorAll('button')) {
+        for (const b of dash.querySelectorAll('button:not(.modebar-btn)')) {
             const play = b.closest('.widget-play');
             const row = play && play.parentElement;
             const ok = play ? [...row.querySelectorAll('.widget-label')].some(shown) : shown(b);
@@ -105,6 +105,8 @@ def _open(browser_context, lab, notebook, width=1400):
     page = browser_context.new_page()
     page.set_default_timeout(60_000)
     page.set_viewport_size({"width": width, "height": 1000})
+    # in front: a background tab of the persistent context gets no animation frames, so figures never redraw
+    page.bring_to_front()
     run_in_lab(page, lab, notebook)
     check_outputs(page, "a11y notebook")
     count = page.locator(".rfexplore-dashboard").count()
@@ -138,6 +140,7 @@ def _press(page, i, slider, key, where):
     """Press ``key`` on ``slider``'s handle (dashboard ``i``): (shown value before, after, how far it moved
     (shown numbers), the indices of the figures that changed). The figures must change within UPDATE_S s."""
     handle, readout = slider.locator(".noUi-handle").first, slider.locator(".widget-readout").first
+    page.bring_to_front()
     before_figs = _settle(page, i, where)
     before = readout.inner_text().strip()
     handle.scroll_into_view_if_needed()
