@@ -161,7 +161,8 @@ def _press(page, i, slider, key, where):
                               f"{'figures ' + str(changed) if changed else 'no figure'} changed in {UPDATE_S} s "
                               f"(the readout the kernel writes {kernel})")
         page.wait_for_timeout(100)
-    _settle(page, i, where)
+    settled = _settle(page, i, where)                  # every figure the press changed, once all have landed
+    changed = [k for k, (a, b) in enumerate(zip(before_figs, settled, strict=True)) if a != b]
     return before, after, abs(_number(after) - _number(before)), changed
 
 
@@ -288,7 +289,8 @@ def test_every_figure_follows_a_slider_beside_a_busy_process(browser_context, la
                 if len(followed) == n_figs:
                     break
             dead += [f"{name}: figure {k}" for k in range(n_figs) if k not in followed]
-        assert dead == [], f"figures that followed no slider: {dead}"
+        if dead:                                        # the intermittent symptom FLAKY records
+            raise CheckFailed(f"figures that followed no slider (one arrow press each): {dead}")
     finally:
         busy.kill()
         busy.wait()
