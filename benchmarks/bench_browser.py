@@ -80,7 +80,7 @@ SCENARIOS = (
              "from rfexplore.dashboards import limitation_dashboard\ndash = limitation_dashboard()",
              "from rfexplore.dashboards import limitation_dashboard\ndash = limitation_dashboard(static=True)", (
                  Input("width: arrow key", r"^width r", "key"),
-                 Input("accuracy: arrow key", r"^accuracy", "key"),
+                 Input("accuracy: arrow key (menu)", r"^accuracy", "key", keys=("ArrowDown", "ArrowUp")),
              )),
     Scenario("staircase (05)",
              "from rfexplore.dashboards import staircase_dashboard\ndash = staircase_dashboard()",
@@ -193,7 +193,8 @@ def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
         ctl.locator("button").nth(1).click()          # pause
         page.wait_for_timeout(1500)
         return [fps]
-    handle = ctl.locator(".noUi-handle").first
+    menu = ctl.locator("select")
+    handle = menu.first if menu.count() else ctl.locator(".noUi-handle").first    # a dropdown: its <select>
     handle.scroll_into_view_if_needed()
     out = []
     for i in range(repeat):

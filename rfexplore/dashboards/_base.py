@@ -139,6 +139,17 @@ def _scalars(obj) -> dict:
 
 # --------------------------------------------------------------------------- on screen
 
+# Keyboard focus made visible on every control of a dashboard (slider handles, buttons, boxes, menus), and
+# readouts and labels never cut: a <style> in an HTML widget applies in JupyterLab and Voila alike.
+STYLE = """<style>
+.rfexplore-dashboard .noUi-handle:focus-visible, .rfexplore-dashboard button:focus-visible,
+.rfexplore-dashboard select:focus-visible, .rfexplore-dashboard input:focus-visible,
+.rfexplore-dashboard .widget-readout:focus-visible {
+  outline: 3px solid #0072B2 !important; outline-offset: 2px; box-shadow: 0 0 0 5px rgba(0, 114, 178, 0.25); }
+.rfexplore-dashboard .widget-label, .rfexplore-dashboard .widget-readout { overflow: visible; }
+</style>"""
+_WRAP = dict(flex_flow="row wrap", align_items="center")
+
 
 class Explorer:
     """A declared dashboard (:class:`Spec`) on screen: controls -> compute -> result -> figures.
@@ -414,7 +425,8 @@ class Explorer:
                 box.observe(lambda ch, name=name: self._on_widget(name), names="value")
                 w.disabled = value is None
         self.w_config = widgets.Text(placeholder="paste a configuration (JSON or query string)",
-                                     description="configuration", style=LABEL, layout=widgets.Layout(width="560px"))
+                                     description="configuration", style=LABEL,
+                                     layout=widgets.Layout(width="560px", max_width="100%"))
         self.w_load = widgets.Button(description="Load", layout=widgets.Layout(width="70px"))
         self.w_export = widgets.Button(description="Prepare downloads", layout=widgets.Layout(width="160px"))
         self.w_load.on_click(lambda _: self.load(self.w_config.value))
@@ -422,7 +434,8 @@ class Explorer:
         if self.spec.play is not None:
             steps = self.steps
             self.play = widgets.Play(value=0, min=0, max=steps, step=max(1, steps // 100), interval=40,
-                                     description="Play", show_repeat=False)
+                                     description="Play", show_repeat=False,
+                                     tooltip="Play / Pause the training; Stop: back to step 0")
             self.w_step = widgets.Button(description="Step", tooltip="advance the training by a few steps",
                                          layout=widgets.Layout(width="70px"))
             self.w_reset = widgets.Button(description="Reset", tooltip="replay from step 0 with the same seed",
@@ -451,7 +464,7 @@ class Explorer:
                     if value is None:
                         continue
                 if c.read(w.value) != value:
-                    w.value = value
+                    c.show(w, value)
             if self.spec.play is not None:
                 steps = self.steps
                 if self.play.max != steps:
@@ -467,7 +480,9 @@ class Explorer:
         self.readout.value = self.spec.readout(self.state, self.result, self.progress)
 
     def _layout(self, columns):
-        rows, head = [], [widgets.HTML(self.spec.title)] if self.spec.title else []
+        """Rows of controls beside the readout, the figures, the links. Every box wraps instead of covering or
+        cutting its neighbours at any window width (JupyterLab with or without its side panel, Voila)."""
+        rows, head = [], [widgets.HTML(STYLE)] + ([widgets.HTML(self.spec.title)] if self.spec.title else [])
         if self.spec.heading:
             rows.append(widgets.HTML(self.spec.heading))
         for name, w in self.controls.items():
@@ -476,17 +491,25 @@ class Explorer:
             if c.inline and rows and isinstance(rows[-1], widgets.HBox):
                 rows[-1].children += tuple(items)
             elif c.off:
-                rows += [widgets.HBox([items[0]]), items[1]]
+                rows += [widgets.HBox([items[0]], layout=widgets.Layout(**_WRAP)), items[1]]
             else:
-                rows.append(widgets.HBox(items))
+                rows.append(widgets.HBox(items, layout=widgets.Layout(**_WRAP)))
         if self.spec.play is not None:
             if self.spec.play.heading:
                 rows.append(widgets.HTML(self.spec.play.heading))
-            rows.append(widgets.HBox([self.play, self.w_step, self.w_reset]))
-        controls = widgets.VBox(rows, layout=widgets.Layout(min_width="450px"))
-        top = widgets.HBox([controls, widgets.VBox([self.readout, self.status])])
-        share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export]), self.downloads])
-        return widgets.VBox(head + [top, figure_grid(self.slots.values(), columns), share])
+            # the Play widget's buttons are icons: a visible label names them
+            label = widgets.Label("Play / Pause, Stop:", layout=widgets.Layout(width="auto"))
+            rows.append(widgets.HBox([label, self.play, self.w_step, self.w_reset], layout=widgets.Layout(**_WRAP)))
+        controls = widgets.VBox(rows, layout=widgets.Layout(flex="0 0 auto", max_width="100%"))
+        side = widgets.VBox([self.readout, self.status], layout=widgets.Layout(flex="1 1 300px", min_width="260px",
+                                                                               max_width="100%"))
+        top = widgets.HBox([controls, side], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start",
+                                                                   grid_gap="8px 16px"))
+        share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export],
+                                           layout=widgets.Layout(**_WRAP)), self.downloads])
+        box = widgets.VBox(head + [top, figure_grid(self.slots.values(), columns), share])
+        box.add_class("rfexplore-dashboard")
+        return box
 
     # ---------------------------------------------------------------- on a page: links, hidden controls, lecture
     def _add_page_widgets(self, lecture):

@@ -27,11 +27,12 @@ class Control:
     """One field of a dashboard's state: its widget, accepted values, label and query key.
 
     ``kind``: ``"int"`` (IntSlider), ``"float"`` (FloatSlider), ``"log"`` (FloatLogSlider), ``"logint"``
-    (an integer on a log slider), ``"choice"`` (``options``, as a dropdown or, ``look="slider"``, a
+    (an integer on a log scale: a selection slider over :meth:`stops`, so each arrow key shows the next
+    width), ``"choice"`` (``options``, as a dropdown or, ``look="slider"``, a
     selection slider), ``"check"`` (Checkbox), ``"seed"`` (a non-negative integer in a text box).
     ``low``/``high``/``options`` may name an entry of the dashboard's context instead (``"pool_size"``).
-    ``off``: the label of a box that turns the control off (value ``None``). ``widget=False``: exported
-    and checked, but not shown.
+    ``step``: the slider's step (for ``"log"`` and ``"logint"`` in log10 units). ``off``: the label of a box
+    that turns the control off (value ``None``). ``widget=False``: exported and checked, but not shown.
     """
 
     name: str
@@ -113,7 +114,7 @@ class Control:
     # -- widgets
     def make(self, value):
         """The widget for this control, showing ``value`` (a box and a slider when it can be turned off)."""
-        lay, style = widgets.Layout(width=f"{self.width}px"), LABEL
+        lay, style = widgets.Layout(width=f"{self.width}px", flex="0 0 auto"), LABEL
         common = dict(description=self.label, style=style, layout=lay)
         k = self.kind
         if k == "int":
@@ -122,11 +123,15 @@ class Control:
         elif k == "float":
             w = widgets.FloatSlider(value=value, min=self.low, max=self.high, step=self.step or 0.1,
                                     readout_format=self.fmt, continuous_update=self.continuous, **common)
-        elif k in ("log", "logint"):
+        elif k == "log":
             w = widgets.FloatLogSlider(value=self.default_on if value is None else value, base=10,
                                        min=math.log10(self.low), max=math.log10(self.high),
-                                       step=self.step or 0.01, readout_format=".0f" if k == "logint" else self.fmt,
+                                       step=self.step or 0.01, readout_format=self.fmt,
                                        continuous_update=self.continuous, **common)
+        elif k == "logint":
+            value = int(self.default_on) if value is None else value
+            w = widgets.SelectionSlider(options=self.stops(value), value=value,
+                                        continuous_update=self.continuous, **common)
         elif k == "choice":
             kind = widgets.SelectionSlider if self.look == "slider" else widgets.Dropdown
             extra = dict(continuous_update=False) if self.look == "slider" else {}
@@ -147,8 +152,31 @@ class Control:
         return self.low if self.rest is None else self.rest
 
     def read(self, widget_value):
-        """The state value for a widget's value (a log slider's integer is rounded: its readout shows it so)."""
-        return int(round(widget_value)) if self.kind == "logint" else widget_value
+        """The state value for a widget's value."""
+        return int(widget_value) if self.kind == "logint" else widget_value
+
+    def stops(self, value=None) -> tuple:
+        """A ``"logint"`` slider's positions, ``(label, integer)`` pairs from ``low`` to ``high``: one per
+        ``step`` in log10 units, rounded, each integer once (so the small widths are all there and every
+        arrow key shows another width), and ``value`` where it falls between them (a value set from code
+        or a link shows exactly, and the arrow keys go on from it)."""
+        return tuple((str(v), v) for v in sorted(set(log_stops(self.low, self.high, self.step or 0.01))
+                                                 | ({int(value)} if value is not None else set())))
+
+    def show(self, widget, value) -> None:
+        """Put ``value`` (accepted by :meth:`check`) on this control's ``widget``."""
+        if self.kind == "logint" and value not in [v for _, v in widget.options]:
+            widget.options = self.stops(value)
+        widget.value = value
+
+
+def log_stops(low: int, high: int, step: float) -> list:
+    """Integers from ``low`` to ``high`` spaced ``step`` apart in log10 units, rounded (duplicates kept)."""
+    if high == low:
+        return [low]
+    n = math.ceil(math.log10(high / low) / step)
+    # geometric spacing: low * (high / low) ** (i / n), both ends exact
+    return [low] + [round(low * (high / low) ** (i / n)) for i in range(1, n)] + [high]
 
 
 def _short(value, limit: int = 40) -> str:

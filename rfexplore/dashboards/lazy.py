@@ -40,7 +40,7 @@ def _figures(colors):
         head = f"r = {res.width}, α = {res.alpha:g}"
         return [
             plots.plot_lazy_training(t, run.losses, rf=run.rf_losses, lin=run.lin_losses, rf_best=res.rf_best,
-                                     title=f"Training ({head}): network, RF model, linearized model"),
+                                     title=f"Training loss ({head})"),
             plots.plot_lazy_gaps(t, run.lin_gaps, run.rf_gaps, title=f"Distance from the network ({head})"),
             plots.plot_movement_vs_width(res.curves, colors=colors, highlight=f"α = {res.alpha:g}",
                                          current=(res.width, float(run.movements[-1])), guide=res.guide,

@@ -52,7 +52,7 @@ def _figures(data, plateaus, ref_widths):
         offset += "·|w*|" if res.scaled and res.bias != 0 else ""
         fig4 = plots.plot_steep_neuron(
             data.norms, res.steep_rel, res.steep_abs, res.steep_second, current_norm=res.norm,
-            title=f"Steep neuron [⟨w*,x⟩{offset}]₊: d = {res.d}, r = {res.width} (one pool)")
+            title=f"Steep neuron [⟨w*,x⟩{offset}]₊: d = {res.d}, r = {res.width}")
         return [fig1, fig2, fig3, fig4]
     return figures
 

@@ -43,8 +43,9 @@ class NeuronState(State):
 
 
 def _describe(res):
-    how = "exact population loss" if res.n is None else f"n = {res.n} samples, held-out loss"
-    return f"d = {res.d}, lr = {res.lr:g}, {how}, {res.init} start"
+    """The loss figure's title (short enough for a 465 px figure; the start w₀ is on its control)."""
+    how = "Population loss" if res.n is None else f"Held-out loss (n = {res.n})"
+    return f"{how}: d = {res.d}, lr = {res.lr:g}"
 
 
 def _figures(c, res, _progress):
@@ -54,10 +55,10 @@ def _figures(c, res, _progress):
     fig1 = plots.plot_neuron_losses(
         t, run.losses, name="this run", train_losses=run.train_losses, others=others,
         rf=None if rf is None else (np.arange(rf.steps_done + 1), rf.losses),
-        rf_best=None if rf is None else rf.best_error, title=f"Relative loss vs step: {_describe(res)}")
+        rf_best=None if rf is None else rf.best_error, title=_describe(res))
     dist = run.distances if run.distances is not None else np.full(len(t), np.nan)
     ang = run.angles if run.angles is not None else np.full(len(t), np.nan)
-    fig2 = plots.plot_trajectory(t, dist, ang, title=f"Distance |w − w*| / |w*| and angle to w* (d = {res.d})")
+    fig2 = plots.plot_trajectory(t, dist, ang, title=f"Relative distance to w* and angle (d = {res.d})")
     return [fig1, fig2]
 
 
@@ -116,7 +117,7 @@ def neuron_dashboard(*, d: int = 100, lr: float = 0.5, samples: float = 0, init:
 
     spec = Spec(name="neuron", state=NeuronState, compute=compute, figures=_figures,
                 figure_names=("losses", "trajectory"),
-                readout=_readout, context={"ds": ds}, columns=1,
+                readout=_readout, context={"ds": ds}, columns=2,
                 title=("<b>Gradient descent learns the neuron</b> — relu(⟨w, x⟩) trained on its own d weights towards "
                        "relu(⟨w*, x⟩), x ~ N(0, I_d); exact population loss or n Gaussian samples"))
     state = NeuronState(d=d, lr=lr, samples=samples, init=init, steps=steps, rf_width=rf_width, seed=seed)

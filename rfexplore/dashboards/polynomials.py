@@ -12,6 +12,8 @@ from ._base import Control, Explorer, Spec, State, readout_table
 
 __all__ = ["POLYNOMIAL_TARGETS", "PolynomialState", "polynomial_dashboard"]
 
+# the sum's label, shortened for a figure title that fits a 465 px figure
+_TITLE_LABELS = {"sum": "(h₁+…+h₄)(⟨w*,x⟩)/2"}
 POLYNOMIAL_TARGETS = tuple((f"{v}   " + (f"degree {k}" if k != "sum" else "sum"), k)
                            for k, v in POLYNOMIAL_LABELS.items())
 
@@ -35,12 +37,13 @@ class PolynomialState(State):
 
 def _figures(c, res, _progress):
     counts = {f"degree-{j} directions C(d+{j - 1}, {j})": n for j, n in res.counts.items()}
-    bias = "no biases" if res.bias_std == 0 else f"biases ~ N(0, {res.bias_std:g}²)"
+    bias = "no biases" if res.bias_std == 0 else f"biases N(0, {res.bias_std:g}²)"
+    label = _TITLE_LABELS.get(res.k, res.label)
     err = plots.plot_error_curves({"random features (exact error)": (res.widths, res.errors)}, counts=counts,
-                                  eps=res.eps, needed=[res.needed], title=f"Learning {res.label}: d = {res.d}, {bias}")
+                                  eps=res.eps, needed=[res.needed], title=f"{label}: d = {res.d}, {bias}")
     mag = plots.plot_magnitudes(res.grid, res.magnitudes, current_width=res.needed,
                                 current_magnitude=res.magnitude_needed,
-                                title="Size of the output weights of the best fit (marker: width needed)")
+                                title="Best fit's r·max|uᵢ| (marker: width needed)")
     return [err, mag]
 
 

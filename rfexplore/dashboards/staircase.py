@@ -31,7 +31,7 @@ class StaircaseState(State):
 
 
 def _figures(c, res, _progress):
-    kind = "sign-symmetric pairs" if res.symmetric else "i.i.d. features"
+    kind = "pairs (w, −w)" if res.symmetric else "i.i.d. features"
     return [plots.plot_energy_per_degree(np.arange(STAIRCASE_KMAX + 1), res.hermite, sphere_energies=res.sphere,
                                          d=res.d),
             plots.plot_staircase(res.grid, res.errors[res.grid - 1], d=res.d, staircase=res.staircase,

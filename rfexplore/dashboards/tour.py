@@ -65,9 +65,7 @@ class TourConfig(State):
         Control("target", "choice", "target", "target", options=TARGET_OPTIONS, width=640),
         Control("offset", "choice", "offset c (kink at c·|w*|)", "offset", options=TOUR_OFFSETS, look="slider"),
         Control("d", "int", "input dimension d", "d", low=D_RANGE[0], high=D_RANGE[1]),
-        # step 1e-5 in log10 units: every integer width up to ~40000 is exactly reachable, so the
-        # frontend's rounding to the step never changes the width it is given
-        Control("width", "logint", "width r", "r", low=1, high="pool_size", step=1e-5, continuous=True),
+        Control("width", "logint", "width r", "r", low=1, high="pool_size", step=0.01, continuous=True),
         Control("magnitude", "log", "budget M = r·max|uᵢ|", "M", low=0.1, high=1e4, step=0.05, fmt=".3g",
                 off="limit weight magnitude", rest=10.0),
         Control("target_norm", "log", "target norm |w*|", "norm", low=0.1, high=1e3, step=0.05),
@@ -141,9 +139,11 @@ def _frame(c: TourConfig, res, progress):
     training = {RF_TRACE: dict(x=data["rf_steps"], y=plots._floor(data["rf"]), customdata=data["rf"]),
                 NEURON_TRACE: dict(x=data["n_steps"], y=plots._floor(data["neuron"]), customdata=data["neuron"]),
                 "best possible with these features": dict(x=[0, c.steps], y=[lim, lim]), "layout": axis}
+    # the neuron's learning rate named on its axis: the picture before Play shows which run Play will draw
+    neuron_axis = {"xaxis": {"range": [0, c.steps], "title": {"text": f"training step (learning rate {c.lr:.3g})"}}}
     trajectory = {"distance |w − w*|": dict(x=data["n_steps"], y=data["dist"]),
                   "angle to w* (degrees)": dict(x=data["n_steps"], y=np.degrees(np.asarray(data["ang"]))),
-                  "layout": axis}
+                  "layout": neuron_axis}
     return [training, None, None, trajectory]
 
 

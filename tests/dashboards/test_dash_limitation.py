@@ -58,11 +58,13 @@ def test_first_picture_is_complete(dash, data):
 
 
 def test_width_control_moves_the_chosen_line_and_readout(dash, data):
-    dash.controls["width"].value = 30.0              # as if the log slider moved
+    slider = dash.controls["width"]
+    r = next(v for _, v in slider.options if v >= 30)   # a width the slider shows
+    slider.value = r                                     # as if the log slider moved
     chosen = _trace(dash.figures[0], "chosen width")
-    np.testing.assert_allclose(chosen.y, [data.errors[d][29] for d in DS])
-    assert f"{data.errors[8][29]:.4f}" in dash.readout.value
-    assert "r = 30" in dash.readout.value
+    np.testing.assert_allclose(chosen.y, [data.errors[d][r - 1] for d in DS])
+    assert f"{data.errors[8][r - 1]:.4f}" in dash.readout.value
+    assert f"r = {r}" in dash.readout.value
 
 
 def test_width_needed_matches_a_brute_force_search(dash, data):

@@ -66,7 +66,7 @@ def test_changing_d_and_samples_updates_figures_and_readout(explorer):
     assert "d = 20" in explorer.figures[0].layout.title.text
     assert explorer.set(samples=10.0)                           # n = 200 samples, full batch
     fig = explorer.figures[0]
-    assert "n = 200 samples" in fig.layout.title.text
+    assert "Held-out loss (n = 200)" in fig.layout.title.text
     train = _custom(fig, TRAIN)
     assert len(train) == 61 and train[-1] < 1e-6 and _custom(fig, THIS)[-1] < 1e-6
     assert "held-out" in explorer.readout.value and "exact population loss" in explorer.readout.value

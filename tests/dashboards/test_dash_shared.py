@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import pytest
 
 import rfexplore.dashboards._figures as figures_module
+from rfexplore import plots
 from rfexplore.dashboards import (
     TourConfig,
     TourDashboard,
@@ -22,7 +23,7 @@ from rfexplore.dashboards import (
     polynomial_dashboard,
     staircase_dashboard,
 )
-from rfexplore.dashboards._state import MAX_TEXT
+from rfexplore.dashboards._state import MAX_TEXT, Control
 from rfexplore.experiments import Cache
 
 pytestmark = pytest.mark.usefixtures("single_thread")   # tests/conftest.py
@@ -253,3 +254,109 @@ def test_a_widget_value_outside_the_rules_is_refused_and_put_back():
     assert "seed must be a non-negative integer" in d.status.value
     assert d.controls["seed"].value == 0 and d.config.seed == 0
     np.testing.assert_array_equal(d.result.errors, staircase_dashboard(d=4, pool=200).result.errors)
+
+
+# ------------------------------------------------------------------ keyboard steps (issue 13)
+
+
+SLIDERS = (widgets.IntSlider, widgets.FloatSlider, widgets.FloatLogSlider, widgets.SelectionSlider)
+
+
+def _arrow(w, direction):
+    """What a slider's readout shows before and after one arrow key (the frontend moves its position by
+    ``step``, or to the next option), or None at that end of the slider."""
+    if isinstance(w, widgets.SelectionSlider):
+        i = w.index + direction
+        return (w.options[w.index][0], w.options[i][0]) if 0 <= i < len(w.options) else None
+    if isinstance(w, widgets.FloatLogSlider):
+        exponent = math.log10(w.value) + direction * w.step
+        fmt = w.readout_format
+        return (format(w.value, fmt), format(w.base ** exponent, fmt)) if w.min <= exponent <= w.max else None
+    fmt = getattr(w, "readout_format", "d")
+    v = w.value + direction * w.step
+    return (format(w.value, fmt), format(v, fmt)) if w.min <= v <= w.max else None
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_arrow_key_on_every_slider_shows_another_value(name):
+    """At the dashboard's first state, ArrowRight and ArrowLeft on every slider each show another value
+    (on a log slider of widths: the next width), never the same text again."""
+    d = make(name)
+    sliders = {k: w for k, w in d.controls.items() if isinstance(w, SLIDERS)}
+    assert sliders, f"{name} has no slider"
+    for key, w in sliders.items():
+        for direction in (1, -1):
+            shown_ = _arrow(w, direction)
+            assert shown_ is None or shown_[1] != shown_[0], f"{name}.{key}: one arrow from {shown_[0]} shows it again"
+
+
+@pytest.mark.parametrize("low, high, step", [(1, 4096, 0.01), (1, 60, 0.02), (10, 3000, 0.01), (7, 7, 0.01)])
+def test_log_slider_stops_run_from_low_to_high_in_steps_no_wider_than_asked(low, high, step):
+    c = Control("width", "logint", "width r", "r", low=low, high=high, step=step)
+    values = [v for _, v in c.stops()]
+    assert values[0] == low and values[-1] == high and values == sorted(set(values))
+    assert all(isinstance(v, int) for v in values)
+    ratios = np.diff(values) / np.array(values[:-1])
+    # each stop the next integer or at most one step (x 10**step, plus rounding) further
+    assert all(b - a == 1 or b <= a * 10 ** step + 1 for a, b in zip(values[:-1], values[1:], strict=True))
+    assert len(values) == 1 or ratios.min() > 0
+    assert [v for _, v in c.stops(value=301)].count(301) == 1     # a value set from code is one stop more
+
+
+def test_a_width_from_a_link_is_exact_on_the_slider_and_the_arrow_goes_to_the_next_stop():
+    d = make("tour")
+    assert d.load("r=97") and d.config.width == 97 and d.controls["width"].value == 97
+    w = d.controls["width"]
+    w.index += 1                                              # ArrowRight in the browser
+    assert d.config.width > 97 and d.config.width == w.value
+
+
+# ------------------------------------------------------------------ figure titles fit (issue 13)
+
+TITLE_MARGIN = 20          # px kept free at a figure's right edge (as tests/plots/test_plots_titles.py)
+DEFAULTS = {               # every dashboard as its notebook opens it (default sizes and data), never drawn
+    "tour": lambda: TourDashboard(headless=True),
+    "random_features": lambda: features_dashboard(headless=True),
+    "polynomials": lambda: polynomial_dashboard(headless=True),
+    "lazy": lambda: lazy_dashboard(headless=True),
+    "limitation": lambda: limitation_dashboard(headless=True),
+    "staircase": lambda: staircase_dashboard(headless=True),
+    "neuron": lambda: neuron_dashboard(headless=True),
+}
+
+
+def _wide_titles(d):
+    return [(name, text, round(px), slot.width) for name, slot in d.slots.items()
+            for text, px in plots.title_widths(slot.fig) if px > slot.width - TITLE_MARGIN]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_figure_title_is_wider_than_its_figure_at_the_default_sizes(name):
+    """plotly cuts a title at the figure's edge: each title's conservative width estimate
+    (``plots.title_width``) fits the width the dashboard draws the figure at."""
+    assert _wide_titles(DEFAULTS[name]()) == []
+
+
+def _extremes(c):
+    """The values of a control whose titles may be widest: every option, or both ends of a range."""
+    if c.kind == "choice":
+        return c.values
+    if c.kind == "check":
+        return (False, True)
+    if c.kind in ("int", "logint"):
+        return (c.low, c.high)
+    if c.kind in ("float", "log"):
+        return (float(c.low), float(c.high))
+    return ()                                                # the seed is in no title
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_title_outgrows_its_figure_at_any_option_or_end_of_a_control(name):
+    d = make(name, headless=True)
+    first, wide = d.config, []
+    for key, c in d._controls.items():
+        for value in _extremes(c) if c.widget else ():       # values a person can set on screen
+            if d.set_config(first, **{key: value}):            # some combinations are refused: fine
+                wide += [(key, value, *w) for w in _wide_titles(d)]
+    d.set_config(first)
+    assert wide == []

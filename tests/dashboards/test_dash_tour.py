@@ -49,10 +49,12 @@ def test_d50_plateau_readout_in_design_range(dash):
 def test_width_move_updates_marker_and_readout(dash):
     dash.set_config(d=50, width=100)
     before = dash.numbers()["rf_error"]
-    dash.controls['width'].value = 600                      # as if the slider moved
-    assert dash.config.width == 600
+    slider = dash.controls['width']
+    r = next(v for _, v in slider.options if v >= 600)      # a width the slider shows
+    slider.value = r                                         # as if the slider moved
+    assert dash.config.width == r
     marker = _trace(dash.slots['width'], "current width")
-    assert list(marker.x) == [600] and marker.y[0] == pytest.approx(dash.result.curve.errors[599])
+    assert list(marker.x) == [r] and marker.y[0] == pytest.approx(dash.result.curve.errors[r - 1])
     assert dash.numbers()["rf_error"] < before
     assert list(_trace(dash.slots['magnitude'], "current width").y) == [pytest.approx(dash.result.point.best.magnitude)]
 
@@ -273,12 +275,16 @@ def test_explorer_wires_controls_and_keeps_last_good_result():
         ex.set(m=1)
 
 
-def test_width_slider_represents_integer_widths_exactly(dash):
-    """The log slider's step must not round a width to a neighbour (no silent change of r)."""
-    step = dash.controls['width'].step
+def test_width_slider_shows_every_width_set_from_code_and_arrows_go_on_from_it(dash):
+    """A width between the slider's stops (from code or a link) is shown exactly, not rounded to a neighbour,
+    and the next stop either side is another width."""
+    slider = dash.controls['width']
     for r in (7, 600, 603, dash.pool_size):
-        snapped = 10 ** (round(np.log10(r) / step) * step)
-        assert round(snapped) == r
+        assert dash.set_config(width=r) and slider.value == r and dash.config.width == r
+        values = [v for _, v in slider.options]
+        i = values.index(r)
+        assert values[i - 1] < r and (r == dash.pool_size or values[i + 1] > r)
+    dash.set_config(width=300)
 
 
 def test_first_picture_shows_both_models_at_their_start():
