@@ -120,8 +120,12 @@ export default {
     el.appendChild(div);
     const config = model.get("config");
     let queue = Plotly.newPlot(div, state.fig.data || [], state.fig.layout || {}, config);
-    // react draws the difference; a queue keeps updates in order
-    const redraw = () => { queue = queue.then(() => Plotly.react(div, state.fig.data, state.fig.layout, config)); };
+    // react draws the difference; a queue keeps updates in order, and one failed draw (said on the console)
+    // never blocks the ones after it
+    const draw = () => Plotly.react(div, state.fig.data, state.fig.layout, config);
+    const redraw = () => {
+      queue = queue.then(draw, (err) => { console.warn("rfexplore: a figure draw failed", err); return draw(); });
+    };
     state.views.add(redraw);
     await queue;
     return () => { state.views.delete(redraw); Plotly.purge(div); };
