@@ -424,6 +424,8 @@ class Explorer:
                                                             indent=False, layout=widgets.Layout(width="260px"))
                 box.observe(lambda ch, name=name: self._on_widget(name), names="value")
                 w.disabled = value is None
+            if c.when:
+                w.disabled = not c.live(self.state)
         self.w_config = widgets.Text(placeholder="paste a configuration (JSON or query string)",
                                      description="configuration", style=LABEL,
                                      layout=widgets.Layout(width="560px", max_width="100%"))
@@ -465,6 +467,8 @@ class Explorer:
                         continue
                 if c.read(w.value) != value:
                     c.show(w, value)
+                if c.when:
+                    w.disabled = not c.live(self.state)
             if self.spec.play is not None:
                 steps = self.steps
                 if self.play.max != steps:

@@ -33,6 +33,8 @@ class Control:
     ``low``/``high``/``options`` may name an entry of the dashboard's context instead (``"pool_size"``).
     ``step``: the slider's step (for ``"log"`` and ``"logint"`` in log10 units). ``off``: the label of a box
     that turns the control off (value ``None``). ``widget=False``: exported and checked, but not shown.
+    ``when=(field, value)``: the control only matters while ``field`` has ``value``; otherwise its widget is
+    disabled (its value is kept, exported and restored), so no enabled control is ever inert.
     """
 
     name: str
@@ -51,6 +53,11 @@ class Control:
     widget: bool = True
     inline: bool = False          # on one row with the control before it
     width: int = 430
+    when: tuple = ()              # (field, value): live only while the state's field has that value
+
+    def live(self, state) -> bool:
+        """Whether this control changes anything in ``state`` (see ``when``)."""
+        return not self.when or getattr(state, self.when[0]) == self.when[1]
 
     def resolve(self, context) -> Control:
         """This control with bounds and options taken from ``context`` where they name an entry."""

@@ -63,7 +63,8 @@ class TourConfig(State):
     STEPS_RANGE = (1, 5000)
     CONTROLS = (
         Control("target", "choice", "target", "target", options=TARGET_OPTIONS, width=640),
-        Control("offset", "choice", "offset c (kink at c·|w*|)", "offset", options=TOUR_OFFSETS, look="slider"),
+        Control("offset", "choice", "offset c (kink at c·|w*|)", "offset", options=TOUR_OFFSETS, look="slider",
+                when=("target", "offset")),
         Control("d", "int", "input dimension d", "d", low=D_RANGE[0], high=D_RANGE[1]),
         Control("width", "logint", "width r", "r", low=1, high="pool_size", step=0.01, continuous=True),
         Control("magnitude", "log", "budget M = r·max|uᵢ|", "M", low=0.1, high=1e4, step=0.05, fmt=".3g",

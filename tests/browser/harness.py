@@ -325,6 +325,17 @@ def _move_slider(page, slider, where, max_presses=60):
     raise CheckFailed(f"{where}: the slider's value did not change after {max_presses} arrow-key presses")
 
 
+def first_enabled_slider(dashboard):
+    """The dashboard's first slider that can be moved (a control that does not matter now is disabled)."""
+    sliders = dashboard.locator(".widget-slider")
+    for j in range(sliders.count()):
+        slider = sliders.nth(j)
+        if (slider.locator(".noUi-handle").first.get_attribute("disabled") is None
+                and "mod-disabled" not in (slider.get_attribute("class") or "")):
+            return slider
+    raise CheckFailed("the dashboard has no enabled slider")
+
+
 def check_dashboards(page, where, *, timeout=None):
     """For each output holding sliders (a dashboard): move its first slider by keyboard and require that
     some figure's trace data and some readout text (labels/HTML other than the slider's own) change.
@@ -334,7 +345,7 @@ def check_dashboards(page, where, *, timeout=None):
     count = dashboards.count()
     for i in range(count):
         dashboard = dashboards.nth(i)
-        slider = dashboard.locator(".widget-slider").first
+        slider = first_enabled_slider(dashboard)
         readouts = dashboard.locator(".widget-label, .widget-html-content, .widget-readout")
         own = slider.locator(".widget-label, .widget-readout")
         own_texts = own.evaluate_all("els => els.map(e => e.innerText.trim())")

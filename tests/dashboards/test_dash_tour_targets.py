@@ -80,3 +80,15 @@ def test_target_state_round_trips_exactly():
 def test_bad_target_settings_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         TourDashboard(TourConfig(width=20, **changes), pool_size=32, headless=True)
+
+
+def test_the_offset_control_is_live_only_for_the_offset_neuron():
+    """No enabled control is inert: the offset slider is disabled unless the target is the offset neuron,
+    and keeps its value meanwhile (exported and restored)."""
+    dash = TourDashboard(TourConfig(d=10, width=40), pool_size=64, static=False)
+    assert dash.config.target == "unit" and dash.controls["offset"].disabled
+    assert dash.set(target="offset")
+    assert not dash.controls["offset"].disabled
+    assert dash.set(offset=1.75)
+    assert dash.set(target="periodic")
+    assert dash.controls["offset"].disabled and dash.config.offset == 1.75
