@@ -174,8 +174,7 @@ def _sliders(page, i):
     """Dashboard ``i``'s sliders that can be moved (a slider turned off by its box is disabled)."""
     sliders = page.locator(".rfexplore-dashboard").nth(i).locator(".widget-slider")
     return [sliders.nth(j) for j in range(sliders.count())
-            if sliders.nth(j).locator(".noUi-handle").first.get_attribute("disabled") is None
-            and "mod-disabled" not in (sliders.nth(j).get_attribute("class") or "")]
+            if sliders.nth(j).locator(".noUi-target[disabled], .noUi-handle[disabled]").count() == 0]
 
 
 def _keys(handle):
