@@ -40,19 +40,29 @@ function slot() {
   }
   return globalThis.__rfexplorePlotly;
 }
+// plotly.js takes the page's only thread for a second or more while it is evaluated; anywidget gives every
+// model 2 s from its creation to start, so the evaluation waits until no rfexplore model has started for
+// QUIET ms (each model's initialize stamps the time), and a model created meanwhile is never starved
+const QUIET = 2100;
+function stamp() { (globalThis.__rfexploreInit ??= { last: 0 }).last = performance.now(); }
+function whenQuiet(fn) {
+  const idle = performance.now() - globalThis.__rfexploreInit.last;
+  if (idle >= QUIET) fn(); else setTimeout(() => whenQuiet(fn), QUIET - idle);
+}
 function load(src) {
   const s = slot();
   if (s.loading || !src) return;
   s.loading = true;
+  stamp();
   // evaluated as a CommonJS module, so plotly's UMD wrapper neither looks for an AMD `define` nor
   // depends on what the host page puts on `window`
-  setTimeout(() => {
+  whenQuiet(() => {
     try {
       const module = { exports: {} };
       new Function("module", "exports", "define", src)(module, module.exports, undefined);
       s.resolve(module.exports.newPlot ? module.exports : globalThis.Plotly);
     } catch (err) { s.loading = false; s.reject(err); }
-  }, 0);
+  });
 }
 export default {
   initialize({ model }) {
@@ -94,6 +104,7 @@ function stateOf(model) {
 }
 export default {
   initialize({ model }) {
+    (globalThis.__rfexploreInit ??= { last: 0 }).last = performance.now();   // see the loader's QUIET
     const state = stateOf(model);
     model.on("change:figure", () => {
       state.fig = structuredClone(model.get("figure"));

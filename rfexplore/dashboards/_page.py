@@ -236,6 +236,9 @@ function act(e, root, model) {
   e.stopPropagation();
 }
 export default {
+  initialize() {
+    (globalThis.__rfexploreInit ??= { last: 0 }).last = performance.now();   // see _figure_view's QUIET
+  },
   render({ model, el }) {
     el.style.display = 'none';
     const scope = model.get('scope');
