@@ -125,6 +125,7 @@ export default {
     });
   },
   async render({ model, el }) {
+    el.classList.add("rfx-figure");           // a figure view, drawn or still waiting for plotly.js
     const state = stateOf(model);
     const Plotly = await plotlyPromise();
     const div = document.createElement("div");

@@ -294,9 +294,13 @@ def check_outputs(page, where):
     while True:
         figs = figures(page)
         empty = [i for i, f in enumerate(figs) if not f["svg"] or f["points"] == 0]
-        if not empty:
+        waiting = page.eval_on_selector_all(      # rfexplore figure views not drawn yet (plotly.js loading)
+            ".rfx-figure", "els => els.filter(el => !el.querySelector('.js-plotly-plot .main-svg')).length")
+        if not empty and not waiting:
             return figs
         if time.monotonic() > deadline:
+            if waiting and not empty:
+                raise CheckFailed(f"{where}: {waiting} figure view(s) not drawn after {SETTLE_S:.0f} s")
             shown = "\n".join(f"  {i}: {figs[i]['traces'][:300]}" for i in empty)
             raise CheckFailed(f"{where}: plotly figure(s) {empty} (of {len(figs)}) drawn without data "
                               f"traces after {SETTLE_S:.0f} s:\n{shown}")
