@@ -329,14 +329,20 @@ def _move_slider(page, slider, where, max_presses=60):
     raise CheckFailed(f"{where}: the slider's value did not change after {max_presses} arrow-key presses")
 
 
-def first_enabled_slider(dashboard):
-    """The dashboard's first slider that can be moved (a control that does not matter now is disabled)."""
+def enabled_sliders(dashboard):
+    """The dashboard's sliders that can be moved (a control that does not matter now, or is turned off by its
+    box, is disabled: ipywidgets 8 marks its noUi target)."""
     sliders = dashboard.locator(".widget-slider")
-    for j in range(sliders.count()):
-        slider = sliders.nth(j)
-        if slider.locator(".noUi-target[disabled], .noUi-handle[disabled]").count() == 0:  # ipywidgets 8
-            return slider
-    raise CheckFailed("the dashboard has no enabled slider")
+    return [sliders.nth(j) for j in range(sliders.count())
+            if sliders.nth(j).locator(".noUi-target[disabled], .noUi-handle[disabled]").count() == 0]
+
+
+def first_enabled_slider(dashboard):
+    """The dashboard's first slider that can be moved."""
+    sliders = enabled_sliders(dashboard)
+    if not sliders:
+        raise CheckFailed("the dashboard has no enabled slider")
+    return sliders[0]
 
 
 def check_dashboards(page, where, *, timeout=None):

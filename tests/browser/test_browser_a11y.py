@@ -14,7 +14,16 @@ import time
 
 import nbformat
 import pytest
-from harness import REPO, CheckFailed, _wait_for_kernel, check_outputs, run_in_lab, screenshot, shutdown_sessions
+from harness import (
+    REPO,
+    CheckFailed,
+    _wait_for_kernel,
+    check_outputs,
+    enabled_sliders,
+    run_in_lab,
+    screenshot,
+    shutdown_sessions,
+)
 
 # notebook: the code that shows its dashboard (small sizes; the tour with its budget on, so every slider is live)
 DASHBOARDS = {
@@ -171,10 +180,8 @@ def _number(text):
 
 
 def _sliders(page, i):
-    """Dashboard ``i``'s sliders that can be moved (a slider turned off by its box is disabled)."""
-    sliders = page.locator(".rfexplore-dashboard").nth(i).locator(".widget-slider")
-    return [sliders.nth(j) for j in range(sliders.count())
-            if sliders.nth(j).locator(".noUi-target[disabled], .noUi-handle[disabled]").count() == 0]
+    """Dashboard ``i``'s sliders that can be moved."""
+    return enabled_sliders(page.locator(".rfexplore-dashboard").nth(i))
 
 
 def _keys(handle):
