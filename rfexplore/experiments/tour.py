@@ -142,6 +142,12 @@ def _pool_fit(d, pool_size, symmetric, seed, cache, bias_std=0.0):
         ReluTarget(norm=1.0)))
 
 
+def _target_key(target, offset, bias_std):
+    """The cache-key suffix of a curve's target and feature biases (none for the unit neuron, bias-free:
+    the keys the tour had before it had a target menu)."""
+    return () if target == "unit" and bias_std == 0 else (target, offset, bias_std)
+
+
 def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0, target_norm: float = 1.0,
                target: str = "unit", offset: float = 1.25, bias_std: float = 0.0,
                cache: Cache | None = None) -> TourCurve:
@@ -166,7 +172,7 @@ def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0,
                          staircase=staircase, target=target, offset=offset, bias_std=bias_std)
 
     key = ("tour_curve", int(d), int(pool_size), bool(symmetric), int(seed), float(target_norm))
-    key += (() if target == "unit" and bias_std == 0 else (target, offset, bias_std))
+    key += _target_key(target, offset, bias_std)
     return cache.remember(key, build)
 
 
@@ -176,8 +182,7 @@ BUDGET_MAX_STEPS = 20000     # a tour's budget fit gives up (stays marked not co
 def _budget_key(curve, width, magnitude):
     key = ("tour_budget", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
            float(magnitude))
-    plain = curve.target == "unit" and curve.bias_std == 0
-    return key + (() if plain else (curve.target, curve.offset, curve.bias_std))
+    return key + _target_key(curve.target, curve.offset, curve.bias_std)
 
 
 def tour_point(curve: TourCurve, width: int, magnitude: float | None = None, *, max_seconds: float | None = None,
@@ -257,7 +262,7 @@ def tour_training(curve: TourCurve, width: int, *, magnitude: float | None, lr: 
     cache = CACHE if cache is None else cache
     key = ("tour_training", curve.d, curve.pool_size, curve.symmetric, curve.seed, curve.target_norm, int(width),
            magnitude, float(lr), int(steps))
-    key += (() if curve.target == "unit" and curve.bias_std == 0 else (curve.target, curve.offset, curve.bias_std))
+    key += _target_key(curve.target, curve.offset, curve.bias_std)
 
     def run():
         neuron = None
