@@ -157,3 +157,15 @@ def test_bad_settings_are_refused():
         biased_network_loss_and_grad(W, b, u)
     with pytest.raises(ValueError, match="b"):
         biased_network_loss_and_grad(W[:3], b, u[:3])
+
+
+def test_train_rf_closed_form_above_half_the_largest_step():
+    # 1 / (2 lambda_max) < lr < 1 / lambda_max: q = 1 - 2 lr lambda < 0 for the top eigenvalues, and the closed
+    # form must follow the oscillating iteration (it gave NaN there: log1p of a number below -1)
+    run = train_biased_network(5, 8, first_layer_rate=0.0, steps=3, seed=2)
+    lam_max = 0.5 / run.lr
+    for lr in (0.7 / lam_max, 0.999 / lam_max, 0.5 / lam_max):
+        closed = train_rf(run.pool, None, steps=200, lr=lr, method="closed")
+        it = train_rf(run.pool, None, steps=200, lr=lr, method="iterate")
+        np.testing.assert_allclose(closed.losses, it.losses, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(closed.weights, it.weights, rtol=0, atol=1e-8)
