@@ -9,6 +9,7 @@ the network's function is from the RF model's over the whole run, and both error
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,10 @@ class PaperRegimeRow:
     ``movement``: final ``|(W, b) - (W_0, b_0)| / |(W_0, b_0)|``; ``max_gap``: the largest
     ``E[(N - N_rf)^2] / E[y^2]`` over the run; ``max_error_gap``: the largest ``|error - rf_error|`` over the
     run, relative to the RF model's error at that step; ``error``, ``rf_error``: after the last step;
-    ``best_error``: the exact best RF fit over the initial features.
+    ``best_error``: the exact best RF fit over the initial features; ``inherited_floor``:
+    ``(sqrt(best_error) - sqrt(gap))_+^2`` with ``gap`` the final distance — by the triangle inequality in
+    ``L2``, ``|N - y| >= |N_rf - y| - |N - N_rf| >= sqrt(best) - sqrt(gap)`` (relative units), a floor under the
+    network's error that it inherits from the RF model it stays next to.
     """
 
     first_layer_rate: float
@@ -58,6 +62,7 @@ class PaperRegimeRow:
     error: float
     rf_error: float
     best_error: float
+    inherited_floor: float
 
 
 def paper_regime_row(run) -> PaperRegimeRow:
@@ -66,10 +71,12 @@ def paper_regime_row(run) -> PaperRegimeRow:
         raise TypeError(f"run must be a BiasedNetworkResult (from paper_regime_run), got {type(run).__name__}")
     # |error_t - rf_error_t| / rf_error_t, the largest over the run
     rel = np.abs(run.losses - run.rf_losses) / run.rf_losses
+    # |N - y| >= |N_rf - y| - |N - N_rf| >= sqrt(best) - sqrt(gap)   (triangle inequality in L2)
+    floor = max(0.0, math.sqrt(run.best_error) - math.sqrt(float(run.rf_gaps[-1]))) ** 2
     return PaperRegimeRow(first_layer_rate=run.first_layer_rate, seed=run.seed, movement=float(run.movements[-1]),
                           max_gap=float(run.rf_gaps.max()), max_error_gap=float(rel.max()),
                           error=float(run.losses[-1]), rf_error=float(run.rf_losses[-1]),
-                          best_error=run.best_error)
+                          best_error=run.best_error, inherited_floor=floor)
 
 
 def paper_rf_curve(run, steps: int) -> np.ndarray:

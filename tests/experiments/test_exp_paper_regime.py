@@ -26,6 +26,8 @@ def test_row_reads_the_run():
     assert row.max_error_gap == pytest.approx(np.max(np.abs(run.losses - run.rf_losses) / run.rf_losses))
     assert (row.error, row.rf_error, row.best_error) == (run.losses[-1], run.rf_losses[-1], run.best_error)
     assert row.first_layer_rate == 0.1 and row.seed == 0
+    assert row.inherited_floor == pytest.approx((np.sqrt(run.best_error) - np.sqrt(run.rf_gaps[-1])) ** 2)
+    assert row.error >= row.inherited_floor and row.inherited_floor < row.best_error
     with pytest.raises(TypeError, match="run must be a BiasedNetworkResult"):
         paper_regime_row(run.losses)
 
