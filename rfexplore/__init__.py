@@ -35,7 +35,16 @@ from .periodic import (
     relu_decomposition,
 )
 from .targets import CallableTarget, HermiteTarget, PeriodicTarget, ReluTarget, TriangleWaveTarget
-from .train import NeuronResult, RFTrainResult, TwoLayerResult, train_neuron, train_rf, train_two_layer
+from .train import (
+    BiasedNetworkResult,
+    NeuronResult,
+    RFTrainResult,
+    TwoLayerResult,
+    train_biased_network,
+    train_neuron,
+    train_rf,
+    train_two_layer,
+)
 
 __version__ = "0.1.0"
 
@@ -46,7 +55,8 @@ __all__ = [
     "relu_hermite_coefficients", "relu_hermite_residuals", "relu_kernel", "relu_kernel_series",
     "rf_error_curve", "sample_features",
 ]
-__all__ += ["NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer"]
+__all__ += ["NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer",
+            "BiasedNetworkResult", "train_biased_network"]
 __all__ += ["TriangleWaveTarget", "ReluDecomposition", "relu_decomposition", "feature_correlations",
             "correlation_bound", "CorrelationDecay", "correlation_decay", "ChainResult", "periodic_chain",
             "BiasedNeuronResult", "train_biased_neuron"]

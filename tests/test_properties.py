@@ -518,7 +518,7 @@ def test_the_suite_covers_every_public_maths_entry():
                "fit_population", "fit_samples", "FeaturePool", "NestedFit"}
     results = {"CurveResult", "FitResult", "SampleFitResult", "CallableTarget"}   # containers; callables: fit_samples
     training = {"NeuronResult", "RFTrainResult", "TwoLayerResult", "train_neuron", "train_rf", "train_two_layer",
-                "BiasedNeuronResult", "train_biased_neuron"}
+                "BiasedNeuronResult", "train_biased_neuron", "BiasedNetworkResult", "train_biased_network"}
     periodic = {"TriangleWaveTarget", "relu_decomposition", "feature_correlations", "correlation_bound",
                 "correlation_decay", "periodic_chain", "ReluDecomposition", "CorrelationDecay", "ChainResult"}
     assert set(rf.__all__) - covered - results - training - periodic == set()

@@ -3,7 +3,8 @@ returning small frozen results. No widgets and no plotting (importing this packa
 ipywidgets nor plotly); one bounded cache (:data:`CACHE`) serves them all.
 
 One module per topic, the same topics as :mod:`rfexplore.dashboards`: ``tour``, ``random_features``,
-``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron``.
+``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron`` (and ``paper_regime``, notebook 03's
+section on the paper's regime, without a dashboard).
 """
 
 from ._cache import CACHE, Cache, nbytes
@@ -50,6 +51,7 @@ from .neuron import (
     neuron_view,
     steps_to_reach,
 )
+from .paper_regime import PAPER_RATES, PaperRegimeRow, paper_regime_row, paper_regime_run, paper_rf_curve
 from .polynomials import (
     POLYNOMIAL_D_RANGE,
     POLYNOMIAL_LABELS,
@@ -116,6 +118,7 @@ __all__ = [
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
     "BudgetNeeded", "budget_needed",
+    "PAPER_RATES", "PaperRegimeRow", "paper_regime_row", "paper_regime_run", "paper_rf_curve",
     "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
     "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
     "tour_training",

@@ -9,7 +9,8 @@ grouped by what they draw:
 - ``width``: error and output-weight size against the width (the tour, notebook 02);
 - ``dimension``: error, width needed and parameters against the dimension ``d`` (02, 04, 06);
 - ``limitation``: magnitude budget, steep neuron, periodic target (04);
-- ``training``: the single neuron's training curves (00, 06); ``lazy``: lazy training (03);
+- ``training``: the single neuron's training curves (00, 06); ``lazy``: lazy training (03); ``paper_regime``:
+  the network with a small first-layer rate beside RF over its initial features (03);
 - ``spectrum``: Hermite energy per degree and the staircase (05);
 - ``random_features``: features, kernels and fits of one input (01).
 
@@ -43,6 +44,7 @@ from .limitation import (
     plot_periodic_correlation,
     plot_steep_neuron,
 )
+from .paper_regime import plot_paper_regime, plot_rate_sweep
 from .random_features import (
     plot_features_1d,
     plot_features_2d,
@@ -63,7 +65,8 @@ __all__ = [
     "plot_error_vs_d_at_widths", "plot_error_vs_norm", "plot_features_1d", "plot_features_2d", "plot_fit_1d",
     "plot_fit_errors", "plot_kernel_errors", "plot_kernel_slice", "plot_lazy_gaps", "plot_lazy_training",
     "plot_magnitude_vs_d", "plot_magnitude_vs_error", "plot_magnitudes", "plot_movement_vs_width",
-    "plot_neuron_losses", "plot_parameters_needed", "plot_periodic_correlation", "plot_sample_errors",
+    "plot_neuron_losses", "plot_paper_regime", "plot_parameters_needed", "plot_rate_sweep",
+    "plot_periodic_correlation", "plot_sample_errors",
     "plot_staircase", "plot_steep_neuron", "plot_training", "plot_trajectory", "plot_width_curve",
     "plot_width_needed", "plot_width_needed_vs_d",
 ]

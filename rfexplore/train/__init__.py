@@ -10,6 +10,9 @@
 * :func:`train_two_layer` (:mod:`.two_layer`) — ``f(x) = (alpha / sqrt(r)) sum_i u_i relu(<w_i, x>)``
   with both layers trained, side by side with its RF model (output layer only) and its linearized
   (tangent) model, on the exact population loss (DESIGN 2.9) or on samples.
+* :func:`train_biased_network` (:mod:`.biased_network`) — the paper's model ``sum_i u_i relu(<w_i, x> + b_i)``
+  with both layers trained, the first at ``first_layer_rate`` times the output layer's step, beside the RF
+  model over its initial features (at rate 0 it is :func:`train_rf`): the regime of the paper's reduction.
 
 Every trainer returns a small frozen dataclass of numpy histories indexed by step: entry ``t``
 is the state after ``t`` steps, ``t = 0 .. steps_done``, and a :class:`RunRecord` ``run`` whose
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 from ._angles import _angle, _pair_geometry
 from ._run import STEPS_MAX, RunRecord
+from .biased_network import BiasedNetworkResult, biased_network_loss_and_grad, train_biased_network
 from .neuron import NeuronResult, neuron_population_grad, neuron_population_loss, train_neuron
 from .rf import RFTrainResult, train_rf
 from .two_layer import (
@@ -61,11 +65,14 @@ __all__ = [
     "NeuronResult",
     "RFTrainResult",
     "TwoLayerResult",
+    "BiasedNetworkResult",
     "RunRecord",
     "STEPS_MAX",
     "train_neuron",
     "train_rf",
     "train_two_layer",
+    "train_biased_network",
+    "biased_network_loss_and_grad",
     "neuron_population_loss",
     "neuron_population_grad",
     "linearized_population_loss",

@@ -163,13 +163,19 @@ def train_rf(pool: FeaturePool | NestedFit, target=None, *, steps: int, lr: floa
 
     if method == "closed":
         c = V.T @ k                                                  # k in the eigenbasis of K
-        log_q = torch.log1p(-2.0 * lr * lam)                         # q = 1 - 2 lr lambda
+        q = 1.0 - 2.0 * lr * lam
+        # log|q| (log1p keeps q near 1 precise); q < 0 where lr > 1 / (2 lambda): q^t = (-1)^t |q|^t
+        log_q = torch.where(q >= 0, torch.log1p(-2.0 * lr * lam), torch.log(q.abs()))
+        negative = q < 0
         safe = torch.where(lam > 0, lam, 1.0)
 
         def weights_at(ts):
             """``u_t = V (c * s_t)`` with ``s_t = (1 - q^t) / lambda`` (``2 lr t`` at lambda = 0)."""
             tt = torch.as_tensor(ts, dtype=K.dtype, device=dev)[:, None]
-            s = torch.where(lam > 0, -torch.expm1(tt * log_q) / safe, 2.0 * lr * tt)
+            odd = torch.remainder(tt, 2.0) == 1.0
+            # 1 - q^t: 1 + |q|^t for negative q and odd t, else -expm1(t log|q|)
+            one_minus_qt = torch.where(negative & odd, 1.0 + torch.exp(tt * log_q), -torch.expm1(tt * log_q))
+            s = torch.where(lam > 0, one_minus_qt / safe, 2.0 * lr * tt)
             return s, (c * s) @ V.T
 
         chunk = max(1, min(steps, _CHUNK // max(r, 1)))

@@ -79,6 +79,11 @@ def _builds():
         "plot_movement_vs_width": lambda: plots.plot_movement_vs_width(
             {f"α = {a}": ([8, 32, 128], [0.5 / a, 0.25 / a, 0.12 / a]) for a in range(1, 8)}, highlight="α = 3",
             current=(32, 0.1), guide=([8, 128], [0.4, 0.1])),
+        "plot_paper_regime": lambda: plots.plot_paper_regime(
+            {f"network, first-layer rate {a:g}": _L2 * (1 - a / 10) for a in (0.001, 0.01, 0.1, 1.0)},
+            np.r_[_L2, _L2[-1] * np.ones(30)], rf_best=0.18),
+        "plot_rate_sweep": lambda: plots.plot_rate_sweep([0.001, 0.01, 0.1, 1.0], [1e-5, 1e-4, 1e-3, 1e-2],
+                                                         [1e-9, 1e-7, 1e-5, 1e-3]),
     }
 
 
