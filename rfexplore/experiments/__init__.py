@@ -3,7 +3,7 @@ returning small frozen results. No widgets and no plotting (importing this packa
 ipywidgets nor plotly); one bounded cache (:data:`CACHE`) serves them all.
 
 One module per topic, the same topics as :mod:`rfexplore.dashboards`: ``tour``, ``random_features``,
-``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron``.
+``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron``, ``proof``.
 """
 
 from ._cache import CACHE, Cache, nbytes
@@ -57,6 +57,22 @@ from .polynomials import (
     polynomial_pool,
     polynomial_result,
     polynomial_target,
+)
+from .proof import (
+    PROOF_BIAS_STDS,
+    PROOF_D_RANGE,
+    PROOF_MAX_COMPONENT,
+    PROOF_MAX_RATIO,
+    PROOF_NORMS,
+    PROOF_PERIODS,
+    PROOF_POOL_RANGE,
+    PROOF_SIGMAS,
+    ProofCurves,
+    ProofResult,
+    proof_component,
+    proof_curves,
+    proof_fit,
+    proof_result,
 )
 from .random_features import (
     FEATURE_N_RANGE,
@@ -116,6 +132,8 @@ __all__ = [
     "STAIRCASE_D_RANGE", "STAIRCASE_KMAX", "STAIRCASE_POOL_RANGE", "StaircaseLevel", "StaircaseResult",
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
     "BudgetNeeded", "budget_needed",
+    "PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_COMPONENT", "PROOF_MAX_RATIO", "PROOF_NORMS", "PROOF_PERIODS", "PROOF_POOL_RANGE",
+    "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component", "proof_curves", "proof_fit", "proof_result",
     "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
     "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
     "tour_training",

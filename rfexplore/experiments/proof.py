@@ -21,7 +21,7 @@ from ..periodic import ReluDecomposition, correlation_bound, relu_decomposition
 from ..targets import TriangleWaveTarget
 from ._cache import CACHE, Cache
 
-__all__ = ["PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_RATIO", "PROOF_NORMS", "PROOF_PERIODS", "PROOF_POOL_RANGE",
+__all__ = ["PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_COMPONENT", "PROOF_MAX_RATIO", "PROOF_NORMS", "PROOF_PERIODS", "PROOF_POOL_RANGE",
            "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component", "proof_curves", "proof_fit",
            "proof_result"]
 
@@ -32,6 +32,7 @@ PROOF_NORMS = (0.25, 0.5, 1.0, 2.0, 4.0)
 PROOF_BIAS_STDS = (0.0, 0.5, 1.0, 2.0)
 PROOF_SIGMAS = 5.0          # the decomposition is exact on |<w*, x>| <= T = 5 |w*| (five standard deviations)
 PROOF_MAX_RATIO = 2.0       # |w*| / period at most 2: at most 20 kinks in (0, T), 42 component neurons
+PROOF_MAX_COMPONENT = 20    # so a component index k (the k-th kink in (0, T), k = 0: offset 0) is at most 20
 _ANGLES = 181               # points of the correlation bound's curve, 0 to 180 degrees
 
 
@@ -69,7 +70,8 @@ class ProofCurves:
 
     ``psi_errors[m-1]``: the zig-zag's best RF error with the first ``m`` features; ``component_errors[j, m-1]``:
     that of component ``j`` of ``decomposition`` (two-sided form on ``|z| <= T``); ``component_second[j]``:
-    ``E[n_j^2]``. ``angles``, ``correlations``: each feature's angle to ``w*`` (degrees) and its exact
+    ``E[n_j^2]``; ``largest_errors[m-1] = max_j component_errors[j, m-1]`` and ``bounds[m-1]``, the chain's
+    guarantee for it, ``(psi_errors[m-1] - tail) / sum_j |a_j|``. ``angles``, ``correlations``: each feature's angle to ``w*`` (degrees) and its exact
     correlation with the zig-zag; ``bound_angles``, ``bound``: :func:`rfexplore.periodic.correlation_bound` on a
     grid of angles.
     """
@@ -86,6 +88,8 @@ class ProofCurves:
     psi_errors: np.ndarray = field(repr=False)
     component_second: np.ndarray = field(repr=False)
     component_errors: np.ndarray = field(repr=False)
+    largest_errors: np.ndarray = field(repr=False)
+    bounds: np.ndarray = field(repr=False)
     angles: np.ndarray = field(repr=False)
     correlations: np.ndarray = field(repr=False)
     bound_angles: np.ndarray = field(repr=False)
@@ -127,14 +131,17 @@ def _curves(nested: NestedFit, period: float, norm: float) -> ProofCurves:
     cos = pool.W[:, 0] / np.linalg.norm(pool.W, axis=1)
     grid = np.radians(np.linspace(0.0, 180.0, _ANGLES))
     bound = correlation_bound(wave, np.stack([np.cos(grid), np.sin(grid)], axis=1))   # only the angle matters
+    psi_errors = _abs_error(psi.relative_errors(), float(psi.kss))
     out = ProofCurves(
         d=d, pool_size=pool.width, bias_std=pool.bias_std, seed=pool.seed, period=period, norm=norm, T=T,
-        decomposition=dec, psi_second=psi.kss, psi_errors=_abs_error(psi.relative_errors(), float(psi.kss)),
-        component_second=second, component_errors=errors,
+        decomposition=dec, psi_second=psi.kss, psi_errors=psi_errors,
+        component_second=second, component_errors=errors, largest_errors=errors.max(axis=0),
+        bounds=(psi_errors - dec.tail_l2) / dec.total_coefficient,          # max_j e_j >= (e_psi - tail) / sum|a_j|
         angles=np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))),
         correlations=psi.k.cpu().numpy() / np.sqrt(f2 * psi.kss), bound_angles=np.degrees(grid), bound=bound,
         jitter=nested.jitter)
-    for a in (out.psi_errors, out.component_second, out.component_errors, out.angles, out.correlations, out.bound):
+    for a in (out.psi_errors, out.component_second, out.component_errors, out.largest_errors, out.bounds, out.angles,
+              out.correlations, out.bound):
         a.flags.writeable = False
     return out
 
@@ -226,7 +233,7 @@ def proof_result(d: int, *, width: int, period: float = 1.0, norm: float = 1.0, 
     errors = curves.component_errors[:, width - 1].copy()
     relative = errors ** 2 / curves.component_second
     e_psi = float(curves.psi_errors[width - 1])
-    bound = (e_psi - dec.tail_l2) / dec.total_coefficient             # the chain's guarantee for max_j e_j
+    bound = float(curves.bounds[width - 1])                           # the chain's guarantee for max_j e_j
     hardest = int(np.argmax(errors))
     sign = int(dec.signs[j])
     return ProofResult(
