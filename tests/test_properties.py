@@ -397,7 +397,7 @@ DASHBOARDS = {   # small settings, headless: compute, never draw
                                                           **kw}),
     "neuron": lambda **kw: dash.neuron_dashboard(**{"d": 5, "steps": 10, "rf_width": 0, "cache": Cache(),
                                                     "headless": True, **kw}),
-    "proof": lambda **kw: dash.proof_dashboard(**{"d": 4, "width": 30, "pool_size": 30, "component": 1,
+    "proof": lambda **kw: dash.proof_dashboard(**{"d": 4, "width": 20, "pool_size": 30, "component": 1,
                                                   "cache": Cache(), "headless": True, **kw}),
 }
 _BUILT = {}
@@ -487,7 +487,7 @@ def test_dashboard_set_config_refuses_what_is_not_its_state(name, config):
 
 CONSTRUCTOR_EXTRAS = {"tour": ["pool_size"], "features": ["pool_size", "n_test"], "polynomials": ["pool_size"],
                       "lazy": ["widths", "alphas"], "limitation": ["pool_size", "budget_width"],
-                      "staircase": [], "neuron": []}
+                      "staircase": [], "neuron": [], "proof": ["pool_size"]}
 
 
 @settings(SETTINGS, max_examples=50)

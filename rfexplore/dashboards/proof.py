@@ -91,9 +91,21 @@ def _readout(c, res, _progress) -> str:
          f"{'holds' if res.holds else 'FAILS'}: computed max_j e_j = {res.hardest_error:.3g}, for [{hardest}]₊"),
         (f"chosen component k = {res.component}: {_neuron(res)}", f"{res.chosen_error:.3g}",
          f"L2 error; relative to E[n²] {res.chosen_relative_error:.3f}; norm |w*| = {cv.norm:g}, "
-         f"offset {res.chosen_offset:g} (bias {'−' if res.chosen_offset else ''}{res.chosen_offset:g}), aⱼ = {res.chosen_coefficient:g}"),
+         f"offset {res.chosen_offset:g} (bias {'−' if res.chosen_offset else ''}{res.chosen_offset:g}), "
+         f"aⱼ = {res.chosen_coefficient:g}"),
     ]
     return readout_table(rows)
+
+
+def _numbers(c, res, _progress) -> dict:
+    """The readout as numbers: ``L2`` errors are absolute (``*_l2``), ``*_relative_error`` relative to ``E[y²]``."""
+    return {"psi_l2": res.psi_error, "psi_relative_error": res.psi_relative_error, "tail_l2": res.tail_l2,
+            "total_coefficient": res.total_coefficient, "components": int(res.component_errors.size),
+            "bound": res.bound, "holds": res.holds, "largest_component_l2": res.hardest_error,
+            "largest_component": res.hardest, "chosen": res.index, "chosen_sign": res.chosen_sign,
+            "chosen_offset": res.chosen_offset, "chosen_coefficient": res.chosen_coefficient,
+            "chosen_l2": res.chosen_error, "chosen_relative_error": res.chosen_relative_error,
+            "chosen_norm": res.curves.norm}
 
 
 def _export(c, res, _progress) -> dict:
@@ -128,7 +140,7 @@ def proof_dashboard(*, d: int = 10, width: int = 500, period: float = 1.0, norm:
 
     spec = Spec(name="proof", state=ProofState, compute=compute, figures=_figures,
                 figure_names=("chain-vs-width", "decomposition", "components", "correlations"),
-                readout=_readout, export=_export, context={"pool_size": pool_size},
+                readout=_readout, numbers=_numbers, export=_export, context={"pool_size": pool_size},
                 title=("<b>Why one neuron is hard: the paper's argument, computed</b> — exact population errors of "
                        f"one pool of {pool_size} i.i.d. features (the paper's model, with biases) for the zig-zag "
                        f"ψ = tri(⟨w*,x⟩) and its offset ReLU neurons, exact on |⟨w*,x⟩| ≤ {PROOF_SIGMAS:g}|w*|. "

@@ -21,9 +21,9 @@ from ..periodic import ReluDecomposition, correlation_bound, relu_decomposition
 from ..targets import TriangleWaveTarget
 from ._cache import CACHE, Cache
 
-__all__ = ["PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_COMPONENT", "PROOF_MAX_RATIO", "PROOF_NORMS", "PROOF_PERIODS", "PROOF_POOL_RANGE",
-           "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component", "proof_curves", "proof_fit",
-           "proof_result"]
+__all__ = ["PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_COMPONENT", "PROOF_MAX_RATIO", "PROOF_NORMS",
+           "PROOF_PERIODS", "PROOF_POOL_RANGE", "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component",
+           "proof_curves", "proof_fit", "proof_result"]
 
 PROOF_D_RANGE = (2, 40)
 PROOF_POOL_RANGE = (20, 2000)
@@ -71,9 +71,9 @@ class ProofCurves:
     ``psi_errors[m-1]``: the zig-zag's best RF error with the first ``m`` features; ``component_errors[j, m-1]``:
     that of component ``j`` of ``decomposition`` (two-sided form on ``|z| <= T``); ``component_second[j]``:
     ``E[n_j^2]``; ``largest_errors[m-1] = max_j component_errors[j, m-1]`` and ``bounds[m-1]``, the chain's
-    guarantee for it, ``(psi_errors[m-1] - tail) / sum_j |a_j|``. ``angles``, ``correlations``: each feature's angle to ``w*`` (degrees) and its exact
-    correlation with the zig-zag; ``bound_angles``, ``bound``: :func:`rfexplore.periodic.correlation_bound` on a
-    grid of angles.
+    guarantee for it, ``(psi_errors[m-1] - tail) / sum_j |a_j|``. ``angles``, ``correlations``: each feature's
+    angle to ``w*`` (degrees) and its exact correlation with the zig-zag; ``bound_angles``, ``bound``:
+    :func:`rfexplore.periodic.correlation_bound` on a grid of angles.
     """
 
     d: int
