@@ -63,7 +63,7 @@ def _figures(c, res, _progress):
     name = _neuron(res)
     fig1 = plots.plot_chain_vs_width(
         grid, cv.psi_errors[grid - 1], cv.component_errors[j, grid - 1], cv.largest_errors[grid - 1],
-        cv.bounds[grid - 1], current_width=(m, res.psi_error, res.chosen_error), component_label=f"component {name}",
+        cv.bounds[grid - 1], current_width=(m, res.psi_error, res.chosen_error), component_label=name,
         title=f"RF errors (L2) vs width: d = {cv.d}")
     fig2 = plots.plot_decomposition(
         res.z, res.tri, res.decomposed, res.chosen_curve, T=cv.T, period=cv.period, density_z=res.density_z,

@@ -18,16 +18,16 @@ _CHOSEN = dict(color="white", size=13, line=dict(color="black", width=2))     # 
 def plot_chain_vs_width(widths, psi_errors, component_errors, largest_errors, bounds, *, current_width=None,
                         component_label="chosen component", title=None) -> go.Figure:
     """Best RF errors (``L2``, log-log) against width: the zig-zag ``e_ψ``, one component neuron ``e_j``, the
-    largest component error ``max_j e_j``, and the chain's bound ``(e_ψ − tail) / Σ|a_j|`` on that maximum
-    (drawn where positive). ``current_width`` marks ``e_ψ`` and ``e_j`` at that width (their exact values:
-    the width need not be one of ``widths``; pass them as ``current_width=(r, e_psi, e_j)``).
+    largest component error ``max_j e_j`` ("worst component"), and the chain's bound ``(e_ψ − tail) / Σ|a_j|``
+    on that maximum (drawn where positive). ``current_width=(r, e_psi, e_j)`` marks ``e_ψ`` and ``e_j`` at the
+    width ``r`` (their exact values: ``r`` need not be one of ``widths``).
     """
     fig = _fig(title or "RF errors (L2) vs width", "width r", "L2 error √E[(f − y)²]", xlog=True, ylog=True)
     x = _arr(widths)
-    series = (("zig-zag ψ: e_ψ", psi_errors, dict(color=COLORS["rf"], width=3)),
+    series = (("zig-zag ψ", psi_errors, dict(color=COLORS["rf"], width=3)),
               (component_label, component_errors, dict(color=COLORS["neuron"], width=3)),
-              ("largest component error", largest_errors, dict(color=COLORS["accent"], width=2, dash="dash")),
-              ("chain bound (e_ψ − tail) / Σ|aⱼ|", bounds, dict(color=COLORS["theory"], width=2, dash="dot")))
+              ("worst component", largest_errors, dict(color=COLORS["accent"], width=2, dash="dash")),
+              ("chain bound", bounds, dict(color=COLORS["theory"], width=2, dash="dot")))
     for name, y, line in series:
         y = _arr(y)
         fig.add_trace(go.Scatter(
@@ -40,7 +40,7 @@ def plot_chain_vs_width(widths, psi_errors, component_errors, largest_errors, bo
     fig.add_trace(go.Scatter(
         x=cx, y=_floor(cy).tolist() if cy else [], name="current width", mode="markers", marker=_CHOSEN,
         customdata=cy, hovertemplate="width %{x}<br>error %{customdata:.4g}<extra></extra>"))
-    rng = _log_range(_positive_or_nan(bounds), psi_errors, component_errors)
+    rng = _log_range(_positive_or_nan(bounds), psi_errors, component_errors, largest_errors)
     if rng is not None:
         fig.update_yaxes(range=rng)
     if x.size:
@@ -84,14 +84,13 @@ def plot_component_errors(kinks, errors, relative, mirrored, *, chosen=None, bou
     fig = _fig(title or "Each component's RF error", "kink bⱼ of the component (on the z axis)", "L2 error",
                ylog=True)
     x, e, rel, m = _arr(kinks), _arr(errors), _arr(relative), np.asarray(mirrored, dtype=bool)
-    for name, keep, symbol in (("[⟨w*,x⟩ − b]₊: L2 error", ~m, "circle"),
-                               ("mirrored [−⟨w*,x⟩ − b]₊", m, "diamond")):
+    for name, keep, symbol in (("[⟨w*,x⟩ − b]₊", ~m, "circle"), ("mirror [−⟨w*,x⟩ − b]₊", m, "diamond")):
         fig.add_trace(go.Scatter(
             x=x[keep], y=_floor(e[keep]), name=name, mode="markers", customdata=e[keep],
             marker=dict(color=COLORS["neuron"], size=9, symbol=symbol),
             hovertemplate="kink %{x:.4g}<br>L2 error %{customdata:.4g}<extra></extra>"))
     fig.add_trace(go.Scatter(
-        x=x, y=rel, name="relative error (right axis)", mode="markers", yaxis="y2",
+        x=x, y=rel, name="relative (right axis)", mode="markers", yaxis="y2",
         marker=dict(color=COLORS["accent"], size=7, symbol="x-thin-open", line=dict(width=2)),
         hovertemplate="kink %{x:.4g}<br>relative error %{y:.4g}<extra></extra>"))
     bx = [float(x.min()), float(x.max())] if bound is not None and bound > 0 and x.size else []
@@ -104,7 +103,7 @@ def plot_component_errors(kinks, errors, relative, mirrored, *, chosen=None, bou
         x=cx, y=[float(_floor(e[chosen:chosen + 1])[0])] if cx else [], name="chosen component", mode="markers",
         marker=_CHOSEN, hovertemplate="kink %{x:.4g}<br>chosen<extra></extra>"))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0.0, 1.05], title_text="relative error",
-                                  showgrid=False))
+                                  showgrid=False, tickmode="linear", tick0=0.0, dtick=0.25))
     rng = _log_range(e, [bound] if bound is not None and bound > 0 else [])
     if rng is not None:
         fig.update_layout(yaxis_range=rng)

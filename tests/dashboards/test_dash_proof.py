@@ -48,9 +48,9 @@ def test_the_figures_draw_the_experiments_curves(cache):
     cv = res.curves
     grid = log_widths(POOL)
     chain, dec, comps, corr = d.figures
-    psi = next(t for t in chain.data if t.name == "zig-zag ψ: e_ψ")
+    psi = next(t for t in chain.data if t.name == "zig-zag ψ")
     np.testing.assert_array_equal(psi.customdata, cv.psi_errors[grid - 1])
-    chosen = next(t for t in chain.data if t.name.startswith("component "))
+    chosen = next(t for t in chain.data if t.name == "[⟨w*,x⟩ − 0.75]₊")
     np.testing.assert_array_equal(chosen.customdata, cv.component_errors[res.index, grid - 1])
     marker = next(t for t in chain.data if t.name == "current width")
     assert list(marker.x) == [40.0, 40.0] and list(marker.customdata) == [res.psi_error, res.chosen_error]
