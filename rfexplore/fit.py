@@ -353,6 +353,24 @@ class NestedFit:
         """Relative population error for widths ``1..R`` (shape ``(R,)``)."""
         return self._errors
 
+    def relative_errors_of(self, k, kss) -> np.ndarray:
+        """Relative error curves of several targets given their moments, from the same factorization:
+        ``k`` of shape ``(R, n)`` (each column ``E[f_i y]``) and ``kss`` of shape ``(n,)`` (each ``E[y^2]``);
+        returns ``(n, R)``, row ``t`` equal to ``retarget(target t).relative_errors()`` for a target with those
+        moments (for many targets whose cross-moments one batched call computes)."""
+        k = np.asarray(k, dtype=np.float64)
+        kss = np.asarray(kss, dtype=np.float64)
+        if k.ndim != 2 or k.shape[0] != self.width or kss.shape != (k.shape[1],):
+            raise ValueError(f"k must have shape ({self.width}, n) and kss shape (n,), got {k.shape} and {kss.shape}")
+        if not (np.all(np.isfinite(k)) and np.all(np.isfinite(kss)) and np.all(kss > 0)):
+            raise ValueError("k must be finite and kss finite and positive")
+        out = np.empty((k.shape[1], self.width))
+        for t in range(k.shape[1]):
+            a = self._factor.project(torch.as_tensor(np.ascontiguousarray(k[:, t]), device=self.k.device))
+            kt = float(kss[t])
+            out[t] = ((kt - self._factor.explained(a)) / kt).cpu().numpy()            # (k** - sum a_i^2) / k**
+        return out
+
     def _check_width(self, m):
         m = check_positive_int("width", m)
         if m > self.width:

@@ -397,6 +397,8 @@ DASHBOARDS = {   # small settings, headless: compute, never draw
                                                           **kw}),
     "neuron": lambda **kw: dash.neuron_dashboard(**{"d": 5, "steps": 10, "rf_width": 0, "cache": Cache(),
                                                     "headless": True, **kw}),
+    "proof": lambda **kw: dash.proof_dashboard(**{"d": 4, "width": 20, "pool_size": 30, "component": 1,
+                                                  "cache": Cache(), "headless": True, **kw}),
 }
 _BUILT = {}
 
@@ -485,7 +487,7 @@ def test_dashboard_set_config_refuses_what_is_not_its_state(name, config):
 
 CONSTRUCTOR_EXTRAS = {"tour": ["pool_size"], "features": ["pool_size", "n_test"], "polynomials": ["pool_size"],
                       "lazy": ["widths", "alphas"], "limitation": ["pool_size", "budget_width"],
-                      "staircase": [], "neuron": []}
+                      "staircase": [], "neuron": [], "proof": ["pool_size"]}
 
 
 @settings(SETTINGS, max_examples=50)
@@ -525,8 +527,8 @@ def test_the_suite_covers_every_public_maths_entry():
     # every dashboard constructor (the re-exported computations are tested in tests/experiments)
     constructors = {n for n in dash.__all__ if n.endswith("_dashboard")} | {"TourDashboard", "tour"}
     assert constructors == {"features_dashboard", "polynomial_dashboard", "lazy_dashboard", "limitation_dashboard",
-                            "staircase_dashboard", "neuron_dashboard", "TourDashboard", "tour"}
-    assert len(DASHBOARDS) == 7
+                            "staircase_dashboard", "neuron_dashboard", "proof_dashboard", "TourDashboard", "tour"}
+    assert len(DASHBOARDS) == 8
 
 
 if __name__ == "__main__":

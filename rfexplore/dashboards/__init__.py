@@ -8,7 +8,7 @@ plotly's ``FigureWidget`` cannot render (no ``anywidget``, Colab, Voila) figures
 plots; :func:`doctor` says which path will be used.
 
 One module per dashboard: :mod:`.tour`, :mod:`.random_features`, :mod:`.polynomials`, :mod:`.lazy`,
-:mod:`.limitation`, :mod:`.staircase`, :mod:`.neuron`.
+:mod:`.limitation`, :mod:`.staircase`, :mod:`.neuron`, :mod:`.proof`.
 """
 
 # The computations behind the dashboards live in rfexplore.experiments; the names below that come from
@@ -60,6 +60,7 @@ from .lazy import LazyState, lazy_dashboard
 from .limitation import LimitationState, limitation_dashboard
 from .neuron import NEURON_DS, NEURON_INITS, NEURON_RF_WIDTHS, NEURON_SAMPLES, NeuronState, neuron_dashboard
 from .polynomials import POLYNOMIAL_TARGETS, PolynomialState, polynomial_dashboard
+from .proof import ProofState, proof_dashboard
 from .random_features import FeaturesState, features_dashboard
 from .staircase import StaircaseState, staircase_dashboard
 from .tour import TourConfig, TourDashboard, tour
@@ -70,6 +71,7 @@ __all__ = [
     "FeaturesState", "features_dashboard", "PolynomialState", "POLYNOMIAL_TARGETS", "polynomial_dashboard",
     "LazyState", "lazy_dashboard", "LimitationState", "limitation_dashboard", "StaircaseState", "staircase_dashboard",
     "NEURON_DS", "NEURON_INITS", "NEURON_RF_WIDTHS", "NEURON_SAMPLES", "NeuronState", "neuron_dashboard",
+    "ProofState", "proof_dashboard",
     # re-exported from rfexplore.experiments
     "FEATURE_N_RANGE", "FEATURE_TARGETS", "FeaturesResult", "features_target", "features_training_inputs",
     "LAZY_ALPHAS", "LAZY_MAX_LR", "LAZY_WIDTHS", "LazyResult", "lazy_alignment", "lazy_lr", "lazy_movements",

@@ -3,7 +3,7 @@ returning small frozen results. No widgets and no plotting (importing this packa
 ipywidgets nor plotly); one bounded cache (:data:`CACHE`) serves them all.
 
 One module per topic, the same topics as :mod:`rfexplore.dashboards`: ``tour``, ``random_features``,
-``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron`` (and ``paper_regime``, notebook 03's
+``polynomials``, ``lazy``, ``limitation``, ``staircase``, ``neuron``, ``proof`` (and ``paper_regime``, notebook 03's
 section on the paper's regime, without a dashboard).
 """
 
@@ -59,6 +59,22 @@ from .polynomials import (
     polynomial_pool,
     polynomial_result,
     polynomial_target,
+)
+from .proof import (
+    PROOF_BIAS_STDS,
+    PROOF_D_RANGE,
+    PROOF_MAX_COMPONENT,
+    PROOF_MAX_RATIO,
+    PROOF_NORMS,
+    PROOF_PERIODS,
+    PROOF_POOL_RANGE,
+    PROOF_SIGMAS,
+    ProofCurves,
+    ProofResult,
+    proof_component,
+    proof_curves,
+    proof_fit,
+    proof_result,
 )
 from .random_features import (
     FEATURE_N_RANGE,
@@ -119,6 +135,9 @@ __all__ = [
     "StaircaseWidth", "log_widths", "staircase_curve", "staircase_levels", "staircase_result", "staircase_width",
     "BudgetNeeded", "budget_needed",
     "PAPER_RATES", "PaperRegimeRow", "paper_regime_row", "paper_regime_run", "paper_rf_curve",
+    "PROOF_BIAS_STDS", "PROOF_D_RANGE", "PROOF_MAX_COMPONENT", "PROOF_MAX_RATIO", "PROOF_NORMS", "PROOF_PERIODS",
+    "PROOF_POOL_RANGE", "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component", "proof_curves", "proof_fit",
+    "proof_result",
     "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
     "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
     "tour_training",

@@ -12,7 +12,8 @@ grouped by what they draw:
 - ``training``: the single neuron's training curves (00, 06); ``lazy``: lazy training (03); ``paper_regime``:
   the network with a small first-layer rate beside RF over its initial features (03);
 - ``spectrum``: Hermite energy per degree and the staircase (05);
-- ``random_features``: features, kernels and fits of one input (01).
+- ``random_features``: features, kernels and fits of one input (01);
+- ``proof``: the paper's argument, computed — the zig-zag, its offset ReLUs and the chain (07).
 
 This package imports plotly and numpy only (no torch, no widgets); a test holds that line.
 """
@@ -45,6 +46,7 @@ from .limitation import (
     plot_steep_neuron,
 )
 from .paper_regime import plot_paper_regime, plot_rate_sweep
+from .proof import plot_chain_vs_width, plot_component_errors, plot_decomposition, plot_feature_correlations
 from .random_features import (
     plot_features_1d,
     plot_features_2d,
@@ -61,7 +63,8 @@ from .width import plot_error_curves, plot_magnitudes, plot_width_curve
 __all__ = [
     "COLORS", "DEGREE_COLORS", "LAZY_TRACES", "PALETTE", "series_color", "title_font_size", "title_width",
     "title_widths", "trace_index",
-    "plot_budget_curves", "plot_energy_per_degree", "plot_error_curves", "plot_error_vs_d",
+    "plot_budget_curves", "plot_chain_vs_width", "plot_component_errors", "plot_decomposition",
+    "plot_feature_correlations", "plot_energy_per_degree", "plot_error_curves", "plot_error_vs_d",
     "plot_error_vs_d_at_widths", "plot_error_vs_norm", "plot_features_1d", "plot_features_2d", "plot_fit_1d",
     "plot_fit_errors", "plot_kernel_errors", "plot_kernel_slice", "plot_lazy_gaps", "plot_lazy_training",
     "plot_magnitude_vs_d", "plot_magnitude_vs_error", "plot_magnitudes", "plot_movement_vs_width",

@@ -5,7 +5,7 @@ labelled on screen (labels not cut); no control is covered by another element an
 right edge, at 1000 and 1920 px windows with and without JupyterLab's side panel; and with a busy process
 spinning a core beside the browser, every figure still follows the sliders.
 
-One generated notebook shows the dashboards of notebooks 00-06 (the same factories, small sizes) so the
+One generated notebook shows the dashboards of notebooks 00-07 (the same factories, small sizes) so the
 whole file runs in a few minutes."""
 
 import subprocess
@@ -35,6 +35,7 @@ DASHBOARDS = {
                       "budget_ds=(8,), budget_width=20, budgets=(1.0, 10.0), width=30, d=8, eps=0.3, magnitude=10.0)"),
     "05 staircase": "staircase_dashboard(d=4, pool=200)",
     "06 gradient descent": "neuron_dashboard(d=10, steps=20, rf_width=0)",
+    "07 why one neuron is hard": "proof_dashboard(d=4, width=60, pool_size=60, component=1)",
 }
 NAMES = list(DASHBOARDS)
 UPDATE_S = 60

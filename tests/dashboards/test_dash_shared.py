@@ -1,4 +1,4 @@
-"""What every dashboard does the same way, because the one base does it (tested once, over all seven):
+"""What every dashboard does the same way, because the one base does it (tested once, over all eight):
 a refused value keeps the last picture and says why, values are never clamped and always show on their
 control, the state goes out and comes back exactly (JSON and query string), bad links change nothing,
 headless dashboards never draw, static ones redraw in an Output."""
@@ -21,6 +21,7 @@ from rfexplore.dashboards import (
     limitation_dashboard,
     neuron_dashboard,
     polynomial_dashboard,
+    proof_dashboard,
     staircase_dashboard,
 )
 from rfexplore.dashboards._state import MAX_TEXT, Control
@@ -60,6 +61,8 @@ CASES = {
     "neuron": (lambda **kw: neuron_dashboard(cache=Cache(), **kw), dict(d=10, steps=20, rf_width=0),
                dict(d=20), (dict(steps=5000), "steps must be an integer from 10 to 1000, got 5000"),
                dict(lr=10 ** -0.31, samples=4.0)),
+    "proof": (lambda **kw: proof_dashboard(pool_size=60, cache=Cache(), **kw), dict(d=4, width=60, component=1),
+              dict(width=30), (dict(norm=4.0), "norm / period must be at most 2"), dict(period=0.5, seed=2)),
 }
 
 
@@ -322,6 +325,7 @@ DEFAULTS = {               # every dashboard as its notebook opens it (default s
     "limitation": lambda: limitation_dashboard(headless=True),
     "staircase": lambda: staircase_dashboard(headless=True),
     "neuron": lambda: neuron_dashboard(headless=True),
+    "proof": lambda: proof_dashboard(headless=True),
 }
 
 

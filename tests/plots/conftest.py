@@ -76,6 +76,16 @@ def _builds():
             _DS, _DS, {0.1: [50, 400, None], 0.001: [100, 900, 7000]}, measured={0.1: ([10, 100], [40, 300])}),
         "plot_lazy_training": lambda: plots.plot_lazy_training(_STEPS, _L1, rf=_L2, lin=_L1 * 1.1, rf_best=0.18),
         "plot_lazy_gaps": lambda: plots.plot_lazy_gaps(_STEPS, np.r_[0.0, _L1[1:]], np.r_[0.0, _L2[1:]]),
+        "plot_chain_vs_width": lambda: plots.plot_chain_vs_width(
+            _W, _E, _E * 0.5, _E * 0.8, _E * 0.01 - 0.005, current_width=(10000, 0.01, 0.005),
+            component_label="component [−⟨w*,x⟩ − 19.75]₊"),
+        "plot_decomposition": lambda: plots.plot_decomposition(
+            _X, np.abs(_X), np.abs(_X), np.maximum(_X, 0), T=1.5, period=4.0, density_z=_X, density=np.exp(-_X ** 2),
+            chosen_label="−2·[−⟨w*,x⟩ − 19.75]₊"),
+        "plot_component_errors": lambda: plots.plot_component_errors(
+            _X, np.exp(_X), np.linspace(0, 1, 9), _X < 0, chosen=3, bound=0.1),
+        "plot_feature_correlations": lambda: plots.plot_feature_correlations(
+            np.linspace(0, 180, 9), rng.normal(size=9) * 1e-3, np.linspace(0, 180, 5), [1, 1e-3, 1e-9, 1e-3, 1]),
         "plot_movement_vs_width": lambda: plots.plot_movement_vs_width(
             {f"α = {a}": ([8, 32, 128], [0.5 / a, 0.25 / a, 0.12 / a]) for a in range(1, 8)}, highlight="α = 3",
             current=(32, 0.1), guide=([8, 128], [0.4, 0.1])),
