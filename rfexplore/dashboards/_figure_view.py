@@ -27,9 +27,11 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import traitlets
+from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
 from ipywidgets import widget_serialization
+from plotly.io.json import to_json_plotly
 
-__all__ = ["FigureView", "PlotlyLoader", "figure_json"]
+__all__ = ["FigureView", "PlotlyLoader", "figure_json", "plain_json"]
 
 _LOADER_ESM = r"""
 function slot() {
@@ -151,6 +153,27 @@ def figure_json(fig: go.Figure) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
 
 
+def plain_json(obj) -> dict:
+    """A trace's or a layout's plotly object (or its ``to_plotly_json()`` dict) as plotly.js reads it, encoded
+    as :func:`figure_json` encodes it (numpy arrays as base64 typed arrays): for sending one trace, not the
+    whole figure."""
+    d = obj.to_plotly_json() if hasattr(obj, "to_plotly_json") else dict(obj)
+    return json.loads(to_json_plotly(_base64(d)))
+
+
+def _base64(obj):
+    """``obj`` with its numpy arrays as typed-array specs, as plotly's ``convert_to_base64`` writes them (which
+    asks narwhals about every value, 20 times slower on a trace; the figures hold numpy arrays, lists and
+    plain values only)."""
+    if isinstance(obj, dict):
+        return {k: v if is_skipped_key(k) else _base64(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_base64(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_typed_array_spec(obj)
+    return obj
+
+
 class PlotlyLoader(anywidget.AnyWidget):
     """Carries plotly.js to the page once (one per kernel, see :func:`loader`)."""
 
@@ -204,10 +227,12 @@ def _decode(v):
 
 
 class FigureView(anywidget.AnyWidget):
-    """One figure on screen, updated by :meth:`show` with only what changed.
+    """One figure on screen, updated by :meth:`show` (a whole new figure) or :meth:`update` (some traces and
+    the layout, already as JSON) with only what changed.
 
-    ``view.fig`` is the current ``go.Figure`` (for reading values back); ``view.sent`` counts the bytes of
-    the update messages sent so far (the transport the figure costs).
+    ``view.fig`` is the figure last given (for reading values back; not copied, so the caller's later edits
+    show in it); ``view.sent`` counts the bytes of the update messages sent so far (the transport the figure
+    costs) and ``view.messages`` the messages.
     """
 
     _esm = traitlets.Unicode(_VIEW_ESM).tag(sync=True)
@@ -217,44 +242,59 @@ class FigureView(anywidget.AnyWidget):
     plotly = traitlets.Instance(PlotlyLoader).tag(sync=True, **widget_serialization)
 
     def __init__(self, fig: go.Figure, **kwargs):
-        self.fig = go.Figure(fig)
-        self.sent = 0
-        self.revision = 0
-        super().__init__(figure=figure_json(self.fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
+        self.fig = fig
+        self.sent = self.messages = self.revision = 0
+        super().__init__(figure=figure_json(fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
 
     def show(self, new: go.Figure) -> dict:
         """Make the figure on screen ``new``: send the traces that changed (only the new points of one
         that grew) and the layout if it changed. Returns the message sent (empty if nothing changed)."""
         new_json = figure_json(new)
-        old_json = self.figure
-        old_data, new_data = old_json.get("data", []), new_json.get("data", [])
+        self.fig = new
+        data = new_json.get("data", [])
+        return self.update(dict(enumerate(data)), new_json.get("layout", {}), n=len(data))
+
+    def update(self, traces: dict, layout: dict | None = None, *, n: int | None = None) -> dict:
+        """Put some traces (``{index: trace JSON}``, as :func:`plain_json` writes them) and, if given, the
+        layout (JSON) on screen; ``n``: the new number of traces (default: unchanged). Only what differs from
+        the figure on screen is sent. Returns the message sent (empty if nothing changed)."""
+        state = self.figure
+        old_data = state.setdefault("data", [])
+        n = len(old_data) if n is None else n
         msg: dict = {"type": "update"}
-        traces, extend = {}, {}
-        for i, t in enumerate(new_data):
-            if i < len(old_data) and old_data[i] == t:
+        changed, extend = {}, {}
+        for i, t in sorted(traces.items()):
+            if i >= n:
+                raise IndexError(f"trace index {i} is out of range for a figure of {n} traces")
+            old = old_data[i] if i < len(old_data) else None
+            if old == t:
                 continue
-            tail = _grown(old_data[i], t) if i < len(old_data) else None
+            tail = _grown(old, t) if old is not None else None
             if tail is not None:
                 extend[str(i)] = tail
             else:
-                traces[str(i)] = t
-        if traces:
-            msg["traces"] = traces
+                changed[str(i)] = t
+        if changed:
+            msg["traces"] = changed
         if extend:
             msg["extend"] = extend
-        if len(new_data) != len(old_data):
-            msg["n"] = len(new_data)
-        if new_json.get("layout") != old_json.get("layout"):
-            msg["layout"] = new_json.get("layout", {})
-        self.fig = go.Figure(new)
+        if n != len(old_data):
+            msg["n"] = n
+        if layout is not None and layout != state.get("layout"):
+            msg["layout"] = layout
         if len(msg) == 1:
             return {}
+        # the synced state follows in place (a page that connects later draws the current figure), but is
+        # not re-sent: the message carries the difference
+        del old_data[n:]
+        old_data.extend([{}] * (n - len(old_data)))
+        for i, t in traces.items():
+            old_data[i] = t
+        if "layout" in msg:
+            state["layout"] = layout
         self.revision += 1
         msg["revision"] = self.revision
-        # the synced state follows (a page that connects later draws the current figure), but is not
-        # re-sent: the message carries the difference
-        with self._lock_property(figure=new_json):
-            self.figure = new_json
         self.send(msg)
         self.sent += len(json.dumps(msg))
+        self.messages += 1
         return msg
