@@ -19,6 +19,7 @@ Only ipywidgets, anywidget, traitlets and plotly are imported (the widget layer)
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -27,7 +28,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import traitlets
-from _plotly_utils.utils import is_skipped_key, to_typed_array_spec
+from _plotly_utils.utils import is_skipped_key
 from ipywidgets import widget_serialization
 from plotly.io.json import to_json_plotly
 
@@ -85,16 +86,28 @@ function plotlyPromise() {
   }
   return globalThis.__rfexplorePlotly.promise;
 }
+const isSpec = (v) => v && typeof v === "object" && "bdata" in v && "dtype" in v;
 function decode(v) {
   // plotly.py writes numpy arrays as {dtype, bdata}; plotly.js draws them, but extending a trace needs
   // plain arrays
-  if (v && typeof v === "object" && "bdata" in v && "dtype" in v) {
+  if (isSpec(v)) {
     const bytes = Uint8Array.from(atob(v.bdata), c => c.charCodeAt(0));
     const T = { f8: Float64Array, f4: Float32Array, i4: Int32Array, i2: Int16Array, i1: Int8Array,
                 u4: Uint32Array, u2: Uint16Array, u1: Uint8Array }[v.dtype];
     return T ? Array.from(new T(bytes.buffer)) : v;
   }
   return v;
+}
+// A trace whose new version differs only in these (its points) can be redrawn alone, without the axes,
+// legend and titles (see draw below); any other change redraws the whole figure.
+const POINTS = new Set(["x", "y", "customdata", "text", "hovertext"]);
+function pointsOnly(old, t) {
+  if (!old || (t.type ?? "scatter") !== "scatter" || (t.fill && t.fill !== "none")) return false;
+  const keys = new Set([...Object.keys(old), ...Object.keys(t)]);
+  for (const k of keys) {
+    if (!POINTS.has(k) && JSON.stringify(old[k]) !== JSON.stringify(t[k])) return false;
+  }
+  return true;
 }
 // One state per figure model, shared by all its views (a re-displayed output draws the current figure
 // even though updates arrive as messages, not as state).
@@ -110,20 +123,27 @@ export default {
     const state = stateOf(model);
     model.on("change:figure", () => {
       state.fig = structuredClone(model.get("figure"));
-      for (const redraw of state.views) redraw();
+      for (const redraw of state.views) redraw({ full: true, traces: [] });
     });
     model.on("msg:custom", (msg) => {
       if (msg.type !== "update") return;
       const fig = state.fig;
       fig.data ??= [];
+      const change = { full: !!msg.layout || (msg.n !== undefined && msg.n !== fig.data.length), traces: [] };
       if (msg.n !== undefined) fig.data.length = msg.n;
-      for (const [i, trace] of Object.entries(msg.traces || {})) fig.data[Number(i)] = trace;
+      for (const [i, trace] of Object.entries(msg.traces || {})) {
+        if (!pointsOnly(fig.data[Number(i)], trace)) change.full = true;
+        fig.data[Number(i)] = trace;
+        change.traces.push(Number(i));
+      }
       for (const [i, ext] of Object.entries(msg.extend || {})) {
-        const t = fig.data[Number(i)];
+        const t = { ...fig.data[Number(i)] };
         for (const [key, tail] of Object.entries(ext)) t[key] = decode(t[key]).concat(tail);
+        fig.data[Number(i)] = t;
+        change.traces.push(Number(i));
       }
       if (msg.layout) fig.layout = msg.layout;
-      for (const redraw of state.views) redraw();
+      for (const redraw of state.views) redraw(change);
     });
   },
   async render({ model, el }) {
@@ -133,16 +153,82 @@ export default {
     const div = document.createElement("div");
     el.appendChild(div);
     const config = model.get("config");
-    let queue = Plotly.newPlot(div, state.fig.data || [], state.fig.layout || {}, config);
-    // react draws the difference; a queue keeps updates in order, and one failed draw (said on the console)
-    // never blocks the ones after it
-    const draw = () => Plotly.react(div, state.fig.data, state.fig.layout, config);
-    const redraw = () => {
-      queue = queue.then(draw, (err) => { console.warn("rfexplore: a figure draw failed", err); return draw(); });
+    const whole = () => Plotly.react(div, state.fig.data, state.fig.layout, config);
+    // The axes a trace is drawn on, from the figure as drawn (undefined if not a linear or log axis).
+    const axesOf = (t) => [["x", t.xaxis], ["y", t.yaxis]].map(([a, id]) => {
+      const ax = div._fullLayout?.[a + "axis" + (id ? id.slice(1) : "")];
+      return ax && (ax.type === "linear" || ax.type === "log") ? ax : undefined;
+    });
+    // whether every point of the traces lies inside the axis ranges drawn now (else the axes must change)
+    const inRange = (idx) => idx.every((i) => {
+      const t = state.fig.data[i], axes = axesOf(t);
+      return axes.every((ax, k) => {
+        if (!ax) return false;
+        const [lo, hi] = [...ax.range].sort((a, b) => a - b);
+        const v = decode(t[k ? "y" : "x"]);
+        if (v === undefined) return true;
+        if (!Array.isArray(v)) return false;
+        return v.every((p) => {
+          if (p === null || !Number.isFinite(p)) return true;                  // not drawn
+          if (ax.type === "log") { if (p <= 0) return true; p = Math.log10(p); }
+          return p >= lo && p <= hi;
+        });
+      });
+    });
+    const autoranged = (idx) => idx.some((i) => axesOf(state.fig.data[i]).some((ax) => ax?.autorange));
+    // Changes are drawn one at a time; those that arrive meanwhile are merged and drawn together (a drag or
+    // Play sends faster than a figure draws: the page shows the latest state, it does not replay a queue).
+    // A change of points only, inside the axes' ranges, redraws those traces alone (plotly's animate without
+    // a redraw: no axes, legend or titles; several times faster). Where an axis is autoranged, the whole
+    // figure is redrawn once the changes stop for SETTLE ms (a range may shrink); anything else redraws the
+    // whole figure (Plotly.react draws the difference). A failed draw is said on the console and never
+    // blocks the next.
+    const SETTLE = 300;
+    let pending = null, busy = Plotly.newPlot(div, state.fig.data || [], state.fig.layout || {}, config);
+    let settle = null;
+    const draw = async (change) => {
+      const idx = [...new Set(change.traces)];
+      if (!change.full && idx.length && inRange(idx)) {
+        await Plotly.animate(div, { data: idx.map((i) => state.fig.data[i]), traces: idx },
+                             { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+        if (autoranged(idx)) {
+          clearTimeout(settle);
+          settle = setTimeout(() => { settle = null; redraw({ full: true, traces: [] }); }, SETTLE);
+        }
+        return;
+      }
+      clearTimeout(settle);
+      settle = null;
+      await whole();
+    };
+    // while a change waits or is drawn (or a settling redraw is due) the view says so in the page
+    // (data-rfx-drawing), so a test or benchmark can tell "not drawn yet" from "did not change"
+    const mark = () => {
+      if (pending || busy || settle !== null) el.dataset.rfxDrawing = "1"; else delete el.dataset.rfxDrawing;
+    };
+    const pump = async () => {
+      while (pending) {
+        const change = pending;
+        pending = null;
+        try { await draw(change); } catch (err) {
+          console.warn("rfexplore: a figure draw failed", err);
+          try { await whole(); } catch (err2) { console.warn("rfexplore: a figure draw failed", err2); }
+        }
+      }
+      busy = null;
+      mark();
+    };
+    const redraw = (change) => {
+      pending = pending ? { full: pending.full || change.full, traces: [...pending.traces, ...change.traces] }
+                        : { full: change.full, traces: [...change.traces] };
+      if (!busy) busy = pump();
+      mark();
     };
     state.views.add(redraw);
-    await queue;
-    return () => { state.views.delete(redraw); Plotly.purge(div); };
+    const first = busy;
+    busy = first.then(pump, (err) => { console.warn("rfexplore: a figure draw failed", err); return pump(); });
+    await first.catch(() => {});
+    return () => { state.views.delete(redraw); clearTimeout(settle); Plotly.purge(div); };
   },
 };
 """
@@ -170,8 +256,36 @@ def _base64(obj):
     if isinstance(obj, (list, tuple)):
         return [_base64(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return to_typed_array_spec(obj)
+        return _typed_array(obj)
     return obj
+
+
+_SHORT = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+          "float32": "f4", "float64": "f8"}
+
+
+def _typed_array(v: np.ndarray):
+    """plotly's ``to_typed_array_spec`` without its narwhals conversion: a numeric array as ``{dtype, bdata}``
+    (64-bit integers in the smallest type that holds them, as plotly.js has no 64-bit integers), anything
+    else as it is (the JSON encoder writes it as a list)."""
+    if v.size == 0:
+        return v
+    if v.dtype.kind in "iu" and v.dtype.itemsize == 8:
+        lo, hi = v.min(), v.max()
+        for t in (("int8", "int16", "int32") if v.dtype.kind == "i" else ("uint8", "uint16", "uint32")):
+            info = np.iinfo(t)
+            if info.min <= lo and hi <= info.max:
+                v = v.astype(t)
+                break
+        else:
+            return v
+    short = _SHORT.get(str(v.dtype))
+    if short is None:
+        return v
+    spec = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(v)).decode("ascii")}
+    if v.ndim > 1:
+        spec["shape"] = str(v.shape)[1:-1]
+    return spec
 
 
 class PlotlyLoader(anywidget.AnyWidget):
@@ -220,8 +334,6 @@ def _decode(v):
     if isinstance(v, list):
         return np.asarray(v)
     if isinstance(v, dict) and "bdata" in v:
-        import base64
-
         return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
     return None
 
