@@ -377,7 +377,7 @@ class FigureView(anywidget.AnyWidget):
         changed, extend = {}, {}
         for i, t in sorted(traces.items()):
             if i >= n:
-                raise IndexError(f"trace index {i} is out of range for a figure of {n} traces")
+                raise ValueError(f"traces: index must be below the number of traces {n}, got {i}")
             old = old_data[i] if i < len(old_data) else None
             if old == t:
                 continue
