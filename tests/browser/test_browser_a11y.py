@@ -39,10 +39,12 @@ DASHBOARDS = {
 NAMES = list(DASHBOARDS)
 UPDATE_S = 60
 
-# What each dashboard's figures draw (trace paths, points, titles and axis texts), one string per figure.
+# What each dashboard's figures draw (trace paths, points, titles and axis texts), one string per figure. A
+# marker is a path whose `d` is its shape, the same wherever it sits: its position is its `transform`.
 _SIGNATURES_JS = """(i) => [...document.querySelectorAll('.rfexplore-dashboard')[i].querySelectorAll('.js-plotly-plot')]
     .map(el => [...el.querySelectorAll('.scatterlayer path, .scatterlayer .point, .barlayer path, .infolayer text')]
-        .map(p => p.getAttribute('d') || p.getAttribute('transform') || p.textContent).join('|'))"""
+        .map(p => (p.getAttribute('d') || '') + '@' + (p.getAttribute('transform') || '') + '@'
+                  + (p.tagName === 'text' ? p.textContent : '')).join('|'))"""
 
 # Every control of the dashboards that is not labelled on screen: a description (not cut), a checkbox's or a
 # button's text, or, for the Play widget's icon buttons, a label beside them in their row.
@@ -277,12 +279,12 @@ def test_every_figure_follows_a_slider_beside_a_busy_process(browser_context, la
     """A process spins one core for the whole test (the machine is loaded); the notebook is opened afresh
     and every figure of every dashboard must still change when some slider of its dashboard moves.
 
-    Every figure here depends on a slider (random features' figure 3, the kernel errors, marks the current
-    width). Its press once looked lost (recorded as a known failure, issue 13): the update had reached the
-    page, but beside the busy process the four figures redrew one after another for longer than the 0.7 s
-    of quiet the test took as "settled". The test now also waits until no figure view of the dashboard has
-    a draw due (views mark themselves ``data-rfx-drawing``), and a change of points redraws only those
-    traces."""
+    Every figure here depends on a slider: random features' figure 3 (the kernel errors), once recorded as
+    following no press (issue 13), moves its current-width marker with the width. The update was drawn; the
+    test's signature of a figure read a marker's `d` (its shape, the same wherever it sits) and not its
+    `transform` (its position), so a figure whose only change is a moved marker looked unchanged. The
+    signature now reads both, and "settled" also waits until no figure view has a draw due (views mark
+    themselves ``data-rfx-drawing``): a loaded page can take longer than any fixed quiet time to draw."""
     dashboards.close()                                  # a fresh page and kernel for the same notebook
     shutdown_sessions(lab)
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
