@@ -95,12 +95,14 @@ SCENARIOS = (
              )),
 )
 
-# Installed once per page: a signature of everything the figures draw, and the time of the last input.
+# Installed once per page: a signature of everything the figures draw (a marker's position is its `transform`,
+# its `d` is only its shape), and the time of the last input.
 _INSTALL_JS = """() => {
     if (window.__rfx) return;
     const sig = () => [...document.querySelectorAll('.js-plotly-plot')].map(el =>
         [...el.querySelectorAll('.scatterlayer path, .scatterlayer .point, .barlayer path, .infolayer text')]
-            .map(p => p.getAttribute('d') || p.getAttribute('transform') || p.textContent).join('|')).join('#');
+            .map(p => (p.getAttribute('d') || '') + '@' + (p.getAttribute('transform') || '') + '@'
+                      + (p.tagName === 'text' ? p.textContent : '')).join('|')).join('#');
     window.__rfx = {sig, t0: null};
     const mark = e => { if (window.__rfx.t0 === null) window.__rfx.t0 = performance.now(); };
     document.addEventListener('keydown', mark, true);

@@ -5,15 +5,17 @@ sends only what changed) or redrawn as a static plot in an ``Output`` (hosts wit
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import platform
 import sys
 
 import ipywidgets as widgets
 import plotly.graph_objects as go
+from _plotly_utils.utils import PlotlyJSONEncoder
 from IPython.display import display
 
-from ._figure_view import FigureView
+from ._figure_view import FigureView, plain_json
 
 __all__ = ["FIGURE_WIDTHS", "FigureSlot", "apply_patch", "doctor", "figure_backend", "figure_grid"]
 
@@ -90,18 +92,24 @@ class FigureSlot:
     redrawn in an Output. ``fig`` is the current ``go.Figure`` either way (for reading values back).
 
     ``draw=False`` (headless) keeps the figure as a plain ``go.Figure`` and never displays it.
+
+    A patch (:meth:`patch`) costs the kernel little: the traces it names are updated in place and only they
+    are serialized and sent (not the whole figure, which for a width curve of 4096 points is 50 times
+    larger), and a layout patch equal to the last one applied is skipped (applying it again changes nothing,
+    and validating a layout is the most expensive step of a patch).
     """
 
     def __init__(self, fig: go.Figure, static: bool, width: int = FIGURE_WIDTHS[2], *, draw: bool = True):
         self.static, self.width, self.draw = static or not draw, width, draw
         self.style = None           # a theme applied to every figure synced in (lecture mode)
         fig.update_layout(width=width)
+        self._last_layout = None    # the layout patch applied last (see patch), None after a sync
         if self.static:
             self.fig = fig
             self.widget = widgets.Output(layout=widgets.Layout(min_height=f"{fig.layout.height or 380}px"))
             self.redraw()
         else:
-            self.fig = go.Figure(fig)
+            self.fig = fig
             self.view = FigureView(self.fig)
             self.widget = self.view
         self._index()
@@ -110,27 +118,37 @@ class FigureSlot:
         self._names = {t.name: i for i, t in enumerate(self.fig.data)}
 
     def sync(self, new: go.Figure) -> None:
-        """Copy data and layout of a freshly built figure into the one on screen (in place when the
-        traces are the same kinds in the same order, else by replacing them)."""
+        """Show a freshly built figure instead of the current one (on screen: only what differs is sent)."""
         new.update_layout(width=self.width)
         if self.style is not None:
             self.style(new)
-        same = [(t.type, t.name) for t in self.fig.data] == [(t.type, t.name) for t in new.data]
-        with self.fig.batch_update():
-            if same:
-                for tr, nt in zip(self.fig.data, new.data, strict=True):
-                    tr.update(nt.to_plotly_json())
-            self.fig.layout.update(new.layout.to_plotly_json(), overwrite=True)
-        if not same:
-            self.fig.data = ()
-            self.fig.add_traces(list(new.data))
-            self._index()
+        self.fig, self._last_layout = new, None
+        self._index()
         self.redraw()
 
     def patch(self, changes: dict) -> None:
         """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout."""
-        apply_patch(self.fig, changes, self._names)
-        self.redraw()
+        unknown = [k for k in changes if k != "layout" and k not in self._names]
+        if unknown:
+            raise KeyError(f"no trace named {unknown[0]!r}; traces are {list(self._names)}")
+        layout = changes.get("layout")
+        if layout is not None:
+            key = json.dumps(layout, cls=PlotlyJSONEncoder, sort_keys=True)
+            if key == self._last_layout:
+                layout = None
+            else:
+                self.fig.layout.update(layout)
+                self._last_layout = key
+        touched = [self._names[k] for k in changes if k != "layout"]
+        for name, props in changes.items():
+            if name != "layout":
+                self.fig.data[self._names[name]].update(**props)
+        if self.static:
+            self.redraw()
+        else:
+            self.view.fig = self.fig
+            self.view.update({i: plain_json(self.fig.data[i]) for i in touched},
+                             None if layout is None else plain_json(self.fig.layout))
 
     def redraw(self) -> None:
         if not self.static:
