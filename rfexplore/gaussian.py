@@ -18,6 +18,7 @@ entries) live here and only here; the tail maths lives in :mod:`rfexplore.tails`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -333,12 +334,29 @@ def _price_product_moment(a, c, rho, limit, nodes: int, parts=None) -> torch.Ten
     return e0a * e0c + rho * pa * pc + acc * T / _TWO_PI
 
 
+@contextlib.contextmanager
+def _one_thread():
+    """Torch on one thread inside (restored after): the quadrature's small elementwise blocks ran 10 to 40 times
+    slower on two threads of a loaded 2-core machine (each op waits for the other thread; benchmarks/bench_fit.py)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
 def _fast_product_moment(a: np.ndarray, c: np.ndarray, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """``E[(a_i + X)_+ (c_j + Y)_+]`` with correlations ``rho = cos(theta)`` ``(n, m)``: Price's quadrature
     (:func:`_price_product_moment`) band by band of ``|rho|`` (:data:`PRICE_BANDS`; each row block first
     whole at the first band's nodes, then the entries of wider bands again), the closed form
     (:func:`_truncated_product_moment`, ``precise=False``) beyond the last band; absolutely accurate to
     ``~2e-15 (1 + |a|)(1 + |c|)`` like the closed form. Row blocks of about :data:`PRICE_CHUNK` entries."""
+    with _one_thread():
+        return _fast_blocks(a, c, rho, theta)
+
+
+def _fast_blocks(a, c, rho, theta):
     n, m = rho.shape
     out = np.empty((n, m))
     ta, tc = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)), torch.from_numpy(np.ascontiguousarray(c))
