@@ -217,6 +217,18 @@ def _cholesky(K: torch.Tensor, jitter: float):
 # --------------------------------------------------------------------------- nested exact fit
 
 
+def _prefix_back_solve(L, a, m):
+    """``x`` with ``L[:m, :m]^T x = a[:m]`` (``L`` lower triangular). Past an eighth of ``L``, on all of ``L``
+    with ``a`` cut to zero after ``m`` (back substitution then keeps ``x`` zero there, and the top ``m``
+    equations are the prefix system): a strided ``m x m`` block is copied whole by the solver, which cost
+    30 times the solve at ``m = 1500`` of 2048 (measured; the results agree to rounding, ~1e-15)."""
+    if 8 * m <= L.shape[0]:
+        return torch.linalg.solve_triangular(L[:m, :m].T, a[:m, None], upper=True)[:, 0]
+    rhs = torch.zeros(L.shape[0], 1, dtype=a.dtype, device=a.device)
+    rhs[:m, 0] = a[:m]
+    return torch.linalg.solve_triangular(L.T, rhs, upper=True)[:m, 0]
+
+
 class _DenseFactor:
     """Any pool: ``K + eps I = L L^T``; the first ``m`` features explain ``sum_{i<=m} a_i^2`` with ``a = L^{-1} k``."""
 
@@ -231,7 +243,7 @@ class _DenseFactor:
         return torch.cumsum(a ** 2, 0)
 
     def weights(self, a, m, nested):
-        return torch.linalg.solve_triangular(self.L[:m, :m].T, a[:m, None], upper=True)[:, 0]
+        return _prefix_back_solve(self.L, a, m)
 
 
 class _PairedFactor:
@@ -301,7 +313,7 @@ class _PairedFactor:
             L, _ = _cholesky(nested.gram(m), 0.0)
             return torch.cholesky_solve(nested.k[:m, None], L)[:, 0]
         n_e = k + lone
-        alpha = torch.linalg.solve_triangular(self.L_E[:n_e, :n_e].T, aE[:n_e, None], upper=True)[:, 0]
+        alpha = _prefix_back_solve(self.L_E, aE, n_e)
         rhs = g - alpha[k] * self.V[k] if lone else g
         beta = self._odd_coefficients(k, rhs)
         u = alpha.new_empty(m)

@@ -45,7 +45,8 @@ _SIGNATURES_JS = """(i) => [...document.querySelectorAll('.rfexplore-dashboard')
         .map(p => p.getAttribute('d') || p.getAttribute('transform') || p.textContent).join('|'))"""
 
 # Every control of the dashboards that is not labelled on screen: a description (not cut), a checkbox's or a
-# button's text (a button not displayed, e.g. Stop computing while nothing runs, is not on screen), or, for the Play widget's icon buttons, a label beside them in their row.
+# button's text (a button not displayed, e.g. Stop computing while nothing runs, is not on screen), or, for the
+# Play widget's icon buttons, a label beside them in their row.
 _UNLABELLED_JS = """() => {
     const bad = [];
     const shown = el => el && el.offsetParent !== null && el.innerText.trim() !== '';
