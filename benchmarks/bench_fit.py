@@ -22,8 +22,15 @@
       the fit's first slice), the longest later slice, the slices and the time until the number is
       final, and whether that final number has the bits of one uninterrupted fit.
 
+(vi)  The biased Gram matrix (feature biases ``b ~ N(0, 1)``, the tour's "feature biases" box): ``gram_matrix``
+      (Price's-theorem quadrature in torch; for sign-symmetric pools the half pool's kernel and the pair
+      identity) against the way it was built before (the Owen's T closed form on every entry of the whole
+      pool, copied below), on the tour's pool (4096 sign-symmetric features, d = 40), an i.i.d. one and a
+      d = 2 one (most correlations near +-1), with the largest difference in units of the stated absolute
+      precision ``2e-15 (1 + |b_i|)(1 + |b_j|)``; and the whole factorization (``fit_nested``) of the tour's pool.
+
 Ratios, not absolute times, are the point: they compare methods on the same machine and load.
-Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda] [--only budget|slices] [--old-cap 60]``.
+Usage: ``python benchmarks/bench_fit.py [--quick] [--device cuda] [--only budget|slices|gram] [--old-cap 60]``.
 Not a test: it prints tables.
 """
 
@@ -309,12 +316,42 @@ def sliced_moves(widths, pool_size, M0=10.0):
           "answer plus every slice; '= one call': the final fit has the bits of tour_point without a time limit)")
 
 
+# --------------------------------------------------------------------------- (vi) the biased Gram matrix
+
+
+def old_biased_gram(pool):
+    """The biased Gram matrix as ``gram_matrix`` built it before: the Owen's T closed form on all R^2 entries."""
+    from rfexplore.gaussian import _truncated_product_moment, pair_angles
+    n, _, rho, _, _ = pair_angles(torch.as_tensor(pool.W), torch.as_tensor(pool.W))
+    n, rho = n.numpy(), rho.numpy()
+    a = pool.b / n
+    return _truncated_product_moment(a[:, None], a[None, :], rho, scale=n[:, None] * n[None, :], precise=False)
+
+
+def biased_gram(quick):
+    R = 1024 if quick else 4096
+    print(f"\n(vi) biased Gram matrix, b ~ N(0, 1), sphere weights ({torch.get_num_threads()} threads)")
+    print(f"{'pool':<40} {'old (s)':>9} {'new (s)':>9} {'ratio':>7} {'max diff / tol':>15}")
+    for name, pool in [(f"tour's: {R} sign-symmetric, d = 40", rf.sample_features(40, R, symmetric=True,
+                                                                                   bias_std=1.0, seed=0)),
+                       (f"{R} i.i.d., d = 40", rf.sample_features(40, R, bias_std=1.0, seed=0)),
+                       (f"{R // 2} i.i.d., d = 2", rf.sample_features(2, R // 2, bias_std=1.0, seed=0))]:
+        t_old, K_old = best_time(lambda pool=pool: old_biased_gram(pool), 1)
+        t_new, K_new = best_time(lambda pool=pool: gram_matrix(pool), 1)
+        s = 1.0 + np.abs(pool.b)
+        diff = float(np.max(np.abs(K_new.numpy() - K_old) / np.outer(s, s))) / 2e-15
+        print(f"{name:<40} {t_old:>9.2f} {t_new:>9.2f} {t_old / t_new:>6.1f}x {diff:>15.2f}")
+    pool = rf.sample_features(40, R, symmetric=True, bias_std=1.0, seed=0)
+    t_fit, _ = best_time(lambda: rf.fit_nested(pool, ReluTarget()), 1)
+    print(f"{'fit_nested of the tour pool (Gram + Cholesky)':<40} {'':>9} {t_fit:>9.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller pools (a smoke run)")
     ap.add_argument("--device", default=None, help="torch device, e.g. cuda (default: cpu)")
-    ap.add_argument("--only", choices=["budget", "slices"], default=None,
-                    help="run only section (iv) (budget) or (v) (slices)")
+    ap.add_argument("--only", choices=["budget", "slices", "gram"], default=None,
+                    help="run only section (iv) (budget), (v) (slices) or (vi) (gram)")
     ap.add_argument("--old-cap", type=float, default=60.0, help="seconds allowed to the old budget solver a call")
     ap.add_argument("--old-moves", type=int, default=1, help="moves of each sequence timed with the old solver")
     args = ap.parse_args()
@@ -325,6 +362,10 @@ def main():
         nested_vs_separate(20, R, args.device, repeat)
         exact_vs_sampled(20, 100 if args.quick else 200, args.device)
         throughput(50, R, args.device, repeat)
+    if args.only in (None, "gram"):
+        biased_gram(args.quick)
+    if args.only == "gram":
+        return
     widths = [256, 1024] if args.quick else [256, 1024, 2048, 3000, 4096]
     if args.only != "slices":
         budget_moves(widths, 4096, args.device, args.old_cap, args.old_moves)

@@ -6,7 +6,8 @@ Everything here is a closed form (or a deterministic quadrature) — no sampling
   (Cho & Saul 2009), in torch with a closed-form backward that is finite everywhere.
 * ``biased_relu_kernel``: ``E[relu(<w,x>+b) relu(<v,x>+c)]`` through the bivariate normal
   CDF (Owen's T), vectorized, and — where that closed form loses relative precision (offsets far in
-  the tails, near-(anti)parallel pairs) — the tail-stable form of :mod:`rfexplore.tails`.
+  the tails, near-(anti)parallel pairs) — the tail-stable form of :mod:`rfexplore.tails`; for Gram
+  matrices (absolute precision) a faster one-dimensional quadrature by Price's theorem, in torch.
 * Hermite coefficients: of the ReLU (closed form), of a biased ReLU (closed form), and of any
   activation (Gauss–Hermite quadrature).
 * :func:`pair_angles`, the one angle routine every kernel here uses (and ``train`` may).
@@ -17,6 +18,8 @@ entries) live here and only here; the tail maths lives in :mod:`rfexplore.tails`
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 
 import numpy as np
@@ -33,6 +36,7 @@ __all__ = [
     "relu_kernel_torch",
     "relu_kernel_grad",
     "biased_relu_kernel",
+    "biased_relu_pair_gram",
     "relu_hermite_coefficients",
     "biased_relu_hermite_coefficients",
     "hermite_coefficients",
@@ -259,10 +263,17 @@ _TRUST = 1e-3      # closed form kept where E >= 1e-3 (1 + |a|)(1 + |c|): relati
 BIASED_KERNEL_BUFFERS = 24   # (n, m) float64 arrays at the peak of biased_relu_kernel (measured: ~18 numpy + 3 torch)
 
 
+FAST_KERNEL_BUFFERS = 6     # (n, m) float64 arrays at the peak of the fast path (measured: 3 torch angles + the result)
+FAST_BLOCK_BUFFERS = 64     # PRICE_CHUNK-sized arrays of its blocks (quadrature temporaries, the closed form's rest)
+
+
 def biased_kernel_bytes(n: int, m: int, precise: bool = True) -> float:
     """Peak memory of :func:`biased_relu_kernel` for an ``(n, m)`` result (tests compare it with a measured
-    peak): the closed form's temporaries, plus the tail-stable quadrature's blocks when ``precise``."""
-    blocks = 16 * 48 * 8.0 * min(n * m, tails.CHUNK) if precise else 0.0
+    peak): the closed form's temporaries plus the tail-stable quadrature's blocks when ``precise``; the angles,
+    the result and Price's quadrature blocks otherwise."""
+    if not precise:
+        return FAST_KERNEL_BUFFERS * 8.0 * n * m + FAST_BLOCK_BUFFERS * 8.0 * min(n * m, PRICE_CHUNK)
+    blocks = 16 * 48 * 8.0 * min(n * m, tails.CHUNK)
     return BIASED_KERNEL_BUFFERS * 8.0 * n * m + blocks
 
 
@@ -281,6 +292,109 @@ def _closed_product_moment(a, c, rho):
     # E[XY; region] by Stein's lemma (symmetric in h, k)
     EXY = rho * h * Fh + rho * k * Fk + rho * P + s * _phi(h) * _phi((k - rho * h) / s)
     return a * c * P + a * EY + c * EX + EXY
+
+
+# Price's theorem quadrature (the Gram matrices' fast path): (bound on |rho|, Gauss-Legendre nodes) per band,
+# calibrated against the Owen's T form (tests/test_gaussian_price.py: absolute error <= 2e-15 (1 + |a|)(1 + |c|),
+# measured <= 6e-16 on 2e5 draws a band, |a|, |c| up to ~30: each count is the first of 6, 8, 10, 12, 16, 20, 24
+# at that rounding level (the one before it gave 1.0e-15 to 2.0e-15; 6, the least tried, already did below 0.3);
+# 32 past 0.925, where 24 already did)
+PRICE_BANDS = ((0.3, 6), (0.6, 10), (0.75, 12), (0.925, 20), (0.99, 32))
+PRICE_CHUNK = 2**15          # entries per quadrature block: cache-sized temporaries (large ones cost page faults)
+
+
+@functools.cache
+def _gauss_legendre_01(n: int):
+    """``n`` Gauss-Legendre nodes and weights on ``[0, 1]`` (python floats)."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    return tuple(float(t) for t in 0.5 * (x + 1.0)), tuple(float(t) for t in 0.5 * w)
+
+
+def _e0(a: torch.Tensor) -> torch.Tensor:
+    """``E[(a + X)_+] = phi(a) + a Phi(a)``."""
+    return torch.exp(-0.5 * a * a) / math.sqrt(_TWO_PI) + a * torch.special.ndtr(a)
+
+
+def _price_product_moment(a, c, rho, limit, nodes: int, parts=None) -> torch.Tensor:
+    """``E[(a + X)_+ (c + Y)_+]`` for standard normals with correlation ``rho`` (``|rho| <= 0.99``), by Price's
+    theorem: ``dE/drho = Phi2(a, c, rho)`` and ``dPhi2/drho = phi2(a, c, rho)``, so (Taylor with integral
+    remainder, ``s = sin t``) ``E = E0(a) E0(c) + rho Phi(a) Phi(c)
+    + (1/2pi) int_0^{asin rho} (rho - sin t) exp(-(a^2 + c^2 - 2ac sin t) / (2 cos^2 t)) dt`` with
+    ``E0(a) = phi(a) + a Phi(a)``; the integrand is smooth and vanishes at the upper end (Drezner &
+    Wesolowsky 1990 use the same substitution for ``Phi2``). Gauss-Legendre with ``nodes`` points.
+    ``limit``: ``asin(rho)``, i.e. ``pi/2 - theta`` with the angle of :func:`pair_angles`.
+    ``parts``: ``(E0(a), E0(c), Phi(a), Phi(c))`` if already known."""
+    e0a, e0c, pa, pc = (_e0(a), _e0(c), torch.special.ndtr(a), torch.special.ndtr(c)) if parts is None else parts
+    xs, ws = _gauss_legendre_01(nodes)
+    T = limit
+    q, p = 0.5 * (a * a + c * c), a * c
+    acc = torch.zeros_like(rho)
+    for x, w in zip(xs, ws, strict=True):
+        s = torch.sin(T * x)
+        # w (rho - s) exp(-(q - p s) / (1 - s^2)): the bivariate normal density times cos t
+        acc.addcmul_(rho - s, torch.exp((p * s - q) / (1.0 - s * s)), value=w)
+    return e0a * e0c + rho * pa * pc + acc * T / _TWO_PI
+
+
+@contextlib.contextmanager
+def _one_thread():
+    """Torch on one thread inside (restored after): the quadrature's small elementwise blocks ran 10 to 40 times
+    slower on two threads of a loaded 2-core machine (each op waits for the other thread; benchmarks/bench_fit.py)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
+def _fast_product_moment(a: np.ndarray, c: np.ndarray, rho: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``E[(a_i + X)_+ (c_j + Y)_+]`` with correlations ``rho = cos(theta)`` ``(n, m)``: Price's quadrature
+    (:func:`_price_product_moment`) band by band of ``|rho|`` (:data:`PRICE_BANDS`; each row block first
+    whole at the first band's nodes, then the entries of wider bands again), the closed form
+    (:func:`_truncated_product_moment`, ``precise=False``) beyond the last band; absolutely accurate to
+    ``~2e-15 (1 + |a|)(1 + |c|)`` like the closed form. Row blocks of about :data:`PRICE_CHUNK` entries."""
+    with _one_thread():
+        return _fast_blocks(a, c, rho, theta)
+
+
+def _fast_blocks(a, c, rho, theta):
+    n, m = rho.shape
+    out = np.empty((n, m))
+    ta, tc = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)), torch.from_numpy(np.ascontiguousarray(c))
+    ea, ec, pa, pc = _e0(ta), _e0(tc), torch.special.ndtr(ta), torch.special.ndtr(tc)
+    bounds = torch.tensor([b for b, _ in PRICE_BANDS], dtype=torch.float64)
+    step = max(1, PRICE_CHUNK // max(m, 1))
+    rest, held = [], 0
+    for r0 in range(0, n, step):
+        r1 = min(n, r0 + step)
+        tr = torch.from_numpy(np.ascontiguousarray(rho[r0:r1], dtype=np.float64))
+        tt = torch.rsub(torch.from_numpy(np.ascontiguousarray(theta[r0:r1], dtype=np.float64)), math.pi / 2)
+        A, EA, PA = ta[r0:r1, None], ea[r0:r1, None], pa[r0:r1, None]
+        torch.from_numpy(out[r0:r1]).copy_(_price_product_moment(A, tc[None], tr, tt, PRICE_BANDS[0][1],
+                                                                 (EA, ec[None], PA, pc[None])))
+        block, tr, tt = torch.from_numpy(out[r0:r1]).reshape(-1), tr.reshape(-1), tt.reshape(-1)   # views
+        band = torch.bucketize(tr.abs(), bounds)                 # band k: |rho| <= bounds[k] (NaN: past the last)
+        for k, (_, nodes) in enumerate(PRICE_BANDS[1:], start=1):
+            idx = torch.nonzero(band == k).reshape(-1)
+            if len(idx):
+                i, j = idx // m + r0, idx % m
+                block[idx] = _price_product_moment(ta[i], tc[j], tr[idx], tt[idx], nodes,
+                                                   (ea[i], ec[j], pa[i], pc[j]))
+        rest.append(torch.nonzero(band == len(PRICE_BANDS)).reshape(-1) + r0 * m)
+        held += len(rest[-1])
+        if held >= PRICE_CHUNK or r1 == n:       # the closed form, on at most ~2 PRICE_CHUNK entries at once
+            _closed_entries(out, a, c, rho, torch.cat(rest).numpy())
+            rest, held = [], 0
+    return out
+
+
+def _closed_entries(out, a, c, rho, flat):
+    """``out`` at the flat indices ``flat`` by the closed form (``precise=False``)."""
+    if len(flat):
+        m = out.shape[1]
+        i, j = flat // m, flat % m
+        out.reshape(-1)[flat] = _truncated_product_moment(a[i], c[j], rho.reshape(-1)[flat], precise=False)
 
 
 def _truncated_product_moment(a, c, rho, *, scale=1.0, precise=True):
@@ -333,8 +447,9 @@ def biased_relu_kernel(W, b, V=None, c=None, *, precise: bool = True) -> np.ndar
     With ``rho`` the cosine of ``w_i, v_j`` (:func:`pair_angles`), ``K = |w||v| E[(b/|w| + X)_+ (c/|v| + Y)_+]``:
     the closed form of the truncated bivariate normal (Owen's T) where it is relatively accurate, the
     tail-stable form (:mod:`rfexplore.tails`) elsewhere, so every entry keeps about 13 significant digits
-    for offsets ``b/|w|`` far in the tails (``precise=False``: the closed form only, absolutely accurate to
-    ``2e-16 |w||v| (1 + |b|/|w|)(1 + |c|/|v|)``, several times faster on wide pools — what Gram matrices
+    for offsets ``b/|w|`` far in the tails (``precise=False``: Price's-theorem quadrature in torch,
+    :func:`_price_product_moment`, with the closed form only where ``|rho| > 0.99``; absolutely accurate to
+    ``2e-15 |w||v| (1 + |b|/|w|)(1 + |c|/|v|)``, several times faster on wide pools — what Gram matrices
     for fitting use). A zero weight vector (or one so short that ``b/|w|`` overflows) makes its
     pre-activation the constant ``b``.
 
@@ -362,20 +477,51 @@ def biased_relu_kernel(W, b, V=None, c=None, *, precise: bool = True) -> np.ndar
         _in_scale("V", V, c, "c")
     precise = boolean("precise", precise)
     check_memory(biased_kernel_bytes(len(W), len(V), precise), f"the {len(W)} x {len(V)} biased kernel matrix")
-    n1, n2, rho, _, _ = pair_angles(torch.from_numpy(W), torch.from_numpy(V))
-    n1, n2, rho = n1.numpy(), n2.numpy(), rho.numpy()
+    n1, n2, rho, _, theta = pair_angles(torch.from_numpy(W), torch.from_numpy(V))
+    n1, n2, rho, theta = n1.numpy(), n2.numpy(), rho.numpy(), theta.numpy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         a, cc = b / n1, c / n2
     z1, z2 = ~np.isfinite(a), ~np.isfinite(cc)            # zero (or negligible) weight vectors
     a, cc = np.where(z1, 0.0, a), np.where(z2, 0.0, cc)
-    K = _truncated_product_moment(a[:, None], cc[None, :], rho, scale=n1[:, None] * n2[None, :],
-                                  precise=precise)
+    if precise:
+        K = _truncated_product_moment(a[:, None], cc[None, :], rho, scale=n1[:, None] * n2[None, :])
+    else:
+        K = _fast_product_moment(a, cc, rho, theta)
+        K *= n1[:, None]
+        K *= n2[None, :]
     # A constant pre-activation b: E = relu(b) E[relu(<v,x> + c)].
     if np.any(z1) or np.any(z2):
         m1 = relu_gaussian_mean(b, np.where(z1, 0.0, n1))[:, None]
         m2 = relu_gaussian_mean(c, np.where(z2, 0.0, n2))[None, :]
-        K = np.where(z1[:, None], np.maximum(b, 0.0)[:, None] * m2, K)
-        K = np.where(z2[None, :], m1 * np.maximum(c, 0.0)[None, :], K)
+        K[z1, :] = np.maximum(b[z1], 0.0)[:, None] * m2          # in place: rows, then columns, as before
+        K[:, z2] = m1 * np.maximum(c[z2], 0.0)[None, :]
+    return K
+
+
+def biased_relu_pair_gram(W, b) -> np.ndarray:
+    """The Gram matrix of the sign-symmetric pool ``(w_j, b_j), (-w_j, -b_j)`` (rows ``2j, 2j+1``) from the
+    kernel of the half pool ``(W, b)`` alone, a quarter of the work of :func:`biased_relu_kernel` on the
+    whole pool (``precise=False``, absolutely accurate like it).
+
+    With ``A_i = <w_i,x> + b_i`` and ``relu(-A) = relu(A) - A``: ``K(-i, +j) = H_ij - M_ji``,
+    ``K(+i, -j) = H_ij - M_ij`` and ``K(-i, -j) = H_ij - M_ij - M_ji + C_ij``, where ``H`` is the half pool's
+    kernel, ``C_ij = E[A_i A_j] = <w_i,w_j> + b_i b_j`` and, by Stein's lemma,
+    ``M_ij = E[relu(A_i) A_j] = E[relu(A_i)] b_j + <w_i,w_j> Phi(b_i / |w_i|)``.
+    Returns the ``(2P, 2P)`` matrix, pairs interleaved."""
+    W = as_matrix("W", W)
+    b = as_vector("b", b, W.shape[0])
+    H = biased_relu_kernel(W, b, precise=False)
+    n = np.linalg.norm(W, axis=1)
+    G = W @ W.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(n > 0, special.ndtr(b / np.where(n > 0, n, 1.0)), (b > 0).astype(float))   # P(A_i > 0)
+    M = relu_gaussian_mean(b, n)[:, None] * b[None, :] + G * step[:, None]     # M_ij = E[relu(A_i) A_j]
+    P = len(b)
+    K = np.empty((2 * P, 2 * P))
+    K[0::2, 0::2] = H
+    K[0::2, 1::2] = H - M
+    K[1::2, 0::2] = H - M.T
+    K[1::2, 1::2] = K[0::2, 1::2] - M.T + G + b[:, None] * b[None, :]
     return K
 
 

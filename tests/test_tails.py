@@ -508,11 +508,14 @@ def test_numpy_estimates_are_not_below_the_traced_peak():
     ("fit_samples", "p = rf.sample_features(20, 300, seed=0); fit_samples(p, n=100)",
      "fit_samples(p, n=60_000)", lambda: sample_fit_bytes(60_000, 60_000, 300, 20)),
     ("Gram, biased", "p = rf.sample_features(20, 1200, bias_std=1.0, seed=0); gram_matrix(p.head(10))",
-     "gram_matrix(p)", lambda: (g.BIASED_KERNEL_BUFFERS + 1) * 8.0 * 1200 * 1200),
-    # the whole curve of a biased pool (Gram, factor, a budget QP): measured ~20.2 R^2 doubles, checked as 25 R^2
+     "gram_matrix(p)", lambda: (g.FAST_KERNEL_BUFFERS + 1) * 8.0 * 1200 * 1200),
+    ("Gram, biased, sign-symmetric (half-pool kernel)",
+     "p = rf.sample_features(20, 1200, bias_std=1.0, symmetric=True, seed=0); gram_matrix(p.head(10))",
+     "gram_matrix(p)", lambda: (g.FAST_KERNEL_BUFFERS + 1) * 8.0 * 1200 * 1200),
+    # the whole curve of a biased pool (Gram, factor, a budget QP): measured ~3.6 R^2 doubles, checked as 7 R^2
     ("rf_error_curve, biased, budget", "rf.rf_error_curve(5, [10], bias_std=1.0, magnitude=1.0)",
      "rf.rf_error_curve(20, [600, 1200], bias_std=1.0, magnitude=0.5)",
-     lambda: 8.0 * (3 * 1200 * 20 + (g.BIASED_KERNEL_BUFFERS + 1) * 1200 * 1200)),
+     lambda: 8.0 * (3 * 1200 * 20 + (g.FAST_KERNEL_BUFFERS + 1) * 1200 * 1200)),
 ])
 def test_memory_estimates_are_not_below_the_measured_peak(name, setup, call, estimate):
     try:

@@ -326,14 +326,24 @@ class Explorer:
         return not self._pending
 
     def stop(self) -> None:
-        """Stop the scheduled slices; the result shown stays, marked as it is (:meth:`finish` continues it)."""
+        """Stop the scheduled slices (the page's "Stop computing" button); the result shown stays, marked as it
+        is (:meth:`finish` continues it, and any change of state starts the new state's own work)."""
         self._generation += 1
+        if self._pending:
+            self.status.value = ('<div style="color:#555">Stopped: the result shown is not final (still marked '
+                                 "so); change any control to compute again.</div>")
+        self.w_stop.layout.display = "none"
 
     def _start_refining(self):
         self._generation += 1
         self._pending = self.spec.refine is not None and bool(getattr(self.result, "pending", True))
+        self._show_stop()
         if self._pending and not self.headless:
             self._later(self._generation)
+
+    def _show_stop(self):
+        """The Stop button is on the page only while unfinished work runs."""
+        self.w_stop.layout.display = None if self._pending else "none"
 
     def _later(self, generation):
         try:
@@ -349,10 +359,12 @@ class Explorer:
         try:
             self._refine_once()
         except KeyboardInterrupt:
+            self.w_stop.layout.display = "none"
             self._refuse("interrupted: the result shown is not final")
             return
         except (ValueError, TypeError, MemoryError) as exc:
             self._pending = False
+            self._show_stop()
             self._refuse(str(exc))
             return
         if self._pending:
@@ -362,9 +374,11 @@ class Explorer:
         result = self.spec.refine(self.state, self.result)
         if result is None:
             self._pending = False
+            self._show_stop()
             return
         self.result = result
         self._pending = bool(getattr(result, "pending", True))
+        self._show_stop()
         if self.spec.marks is not None:
             self._apply(self.spec.marks(self.state, result, self.progress))
         else:
@@ -432,6 +446,11 @@ class Explorer:
         self.w_load = widgets.Button(description="Load", layout=widgets.Layout(width="70px"))
         self.w_export = widgets.Button(description="Prepare downloads", layout=widgets.Layout(width="160px"))
         self.w_load.on_click(lambda _: self.load(self.w_config.value))
+        # shown only while unfinished work runs (Spec.refine): a button, so Tab reaches it and Space presses it
+        self.w_stop = widgets.Button(description="Stop computing", icon="stop",
+                                     tooltip="stop refining the result shown; it stays marked as not final",
+                                     layout=widgets.Layout(width="auto", display="none"))
+        self.w_stop.on_click(lambda _: self.stop())
         self.w_export.on_click(lambda _: self.prepare_downloads())
         if self.spec.play is not None:
             steps = self.steps
@@ -505,8 +524,8 @@ class Explorer:
             label = widgets.Label("Play / Pause, Stop:", layout=widgets.Layout(width="auto"))
             rows.append(widgets.HBox([label, self.play, self.w_step, self.w_reset], layout=widgets.Layout(**_WRAP)))
         controls = widgets.VBox(rows, layout=widgets.Layout(flex="0 0 auto", max_width="100%"))
-        side = widgets.VBox([self.readout, self.status], layout=widgets.Layout(flex="1 1 300px", min_width="260px",
-                                                                               max_width="100%"))
+        side = widgets.VBox([self.readout, self.status, self.w_stop],
+                            layout=widgets.Layout(flex="1 1 300px", min_width="260px", max_width="100%"))
         top = widgets.HBox([controls, side], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start",
                                                                    grid_gap="8px 16px"))
         share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export],

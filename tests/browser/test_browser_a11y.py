@@ -48,7 +48,8 @@ _SIGNATURES_JS = """(i) => [...document.querySelectorAll('.rfexplore-dashboard')
                   + (p.tagName === 'text' ? p.textContent : '')).join('|'))"""
 
 # Every control of the dashboards that is not labelled on screen: a description (not cut), a checkbox's or a
-# button's text, or, for the Play widget's icon buttons, a label beside them in their row.
+# button's text (a button not displayed, e.g. Stop computing while nothing runs, is not on screen), or, for the
+# Play widget's icon buttons, a label beside them in their row.
 _UNLABELLED_JS = """() => {
     const bad = [];
     const shown = el => el && el.offsetParent !== null && el.innerText.trim() !== '';
@@ -60,6 +61,7 @@ _UNLABELLED_JS = """() => {
                 bad.push(`label cut: '${label.innerText}' (${label.scrollWidth} > ${label.clientWidth} px)`);
         }
         for (const b of dash.querySelectorAll('button:not(.modebar-btn)')) {
+            if (getComputedStyle(b).display === 'none') continue;   // not on the page (Stop computing, idle)
             const play = b.closest('.widget-play');
             const row = play && play.parentElement;
             const ok = play ? [...row.querySelectorAll('.widget-label')].some(shown) : shown(b);

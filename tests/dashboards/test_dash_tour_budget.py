@@ -102,3 +102,44 @@ def test_on_screen_the_slices_run_on_the_event_loop_and_stop_stops_them():
 def test_budget_seconds_is_checked():
     with pytest.raises(ValueError, match="budget_seconds must be"):
         TourDashboard(pool_size=64, headless=True, budget_seconds=0.0)
+
+
+def test_the_stop_button_is_shown_only_while_work_runs_and_stops_it():
+    async def main():
+        dash = TourDashboard(TourConfig(width=300, magnitude=3.0, seed=4), pool_size=300, static=False,
+                             budget_seconds=SLICE)
+        _assert_unfinished(dash)
+        assert dash.w_stop.layout.display != "none" and dash.w_stop.description == "Stop computing"
+        await asyncio.sleep(0.05)
+        dash.w_stop.click()                                          # what Space on the focused button does
+        seen = dash.numbers()
+        await asyncio.sleep(0.2)
+        assert dash.numbers() == seen                                # stopped: no slice ran since
+        _assert_unfinished(dash)                                     # still marked "not yet converged"
+        assert dash.w_stop.layout.display == "none" and "Stopped: the result shown is not final" in dash.status.value
+        assert dash.set_config(magnitude=2.5)                        # a later move starts its own work
+        assert dash.pending and dash.w_stop.layout.display != "none" and dash.status.value == ""
+        for _ in range(2000):
+            if not dash.pending:
+                break
+            await asyncio.sleep(0.01)
+        return dash
+
+    dash = asyncio.run(main())
+    _assert_final(dash)
+    assert dash.w_stop.layout.display == "none"
+    one = tour_point(dash.result.curve, 300, 2.5, cache=Cache()).constrained
+    assert dash.numbers()["rf_error_with_budget"] == one.relative_error
+
+
+def test_without_unfinished_work_there_is_no_stop_button():
+    dash = TourDashboard(TourConfig(width=200), pool_size=256, headless=True)
+    assert not dash.pending and dash.w_stop.layout.display == "none"
+    assert dash.w_stop in _descendants(dash.widget)                 # on the page, beside the status line
+
+
+def _descendants(w):
+    out = [w]
+    for child in getattr(w, "children", ()):
+        out += _descendants(child)
+    return out
