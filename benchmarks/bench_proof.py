@@ -21,22 +21,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
+from bench_dashboard import timed  # benchmarks/ is on the path when this script runs
 
 from rfexplore import TriangleWaveTarget, feature_correlations, periodic_chain, relu_decomposition
 from rfexplore.dashboards import proof_dashboard
 from rfexplore.experiments import Cache, proof_curves, proof_fit
-
-
-def timed(fn, values):
-    out = []
-    for v in values:
-        t0 = time.perf_counter()
-        fn(v)
-        out.append(time.perf_counter() - t0)
-    return np.array(out)
 
 
 def row(name, times, naive=None):

@@ -31,6 +31,15 @@ def _assert_unfinished(dash):
     assert "not yet converged (still running" in dash.readout.value
 
 
+async def _until_done(dash, *, polls=2000, interval=0.01):
+    """Let the event loop run the dashboard's slices until no work is pending (or `polls` run out)."""
+    for _ in range(polls):
+        if not dash.pending:
+            break
+        await asyncio.sleep(interval)
+    return dash
+
+
 def _assert_final(dash):
     n = dash.numbers()
     trace, notes = _budget(dash)
@@ -87,11 +96,7 @@ def test_on_screen_the_slices_run_on_the_event_loop_and_stop_stops_them():
         await asyncio.sleep(0.2)
         assert dash.numbers() == seen                               # stopped: nothing runs
         assert dash.set_config(magnitude=2.0)                       # a new state starts its own slices
-        for _ in range(2000):
-            if not dash.pending:
-                break
-            await asyncio.sleep(0.01)
-        return dash
+        return await _until_done(dash)
 
     dash = asyncio.run(main())
     _assert_final(dash)
@@ -119,11 +124,7 @@ def test_the_stop_button_is_shown_only_while_work_runs_and_stops_it():
         assert dash.w_stop.layout.display == "none" and "Stopped: the result shown is not final" in dash.status.value
         assert dash.set_config(magnitude=2.5)                        # a later move starts its own work
         assert dash.pending and dash.w_stop.layout.display != "none" and dash.status.value == ""
-        for _ in range(2000):
-            if not dash.pending:
-                break
-            await asyncio.sleep(0.01)
-        return dash
+        return await _until_done(dash)
 
     dash = asyncio.run(main())
     _assert_final(dash)
