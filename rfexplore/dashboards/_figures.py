@@ -77,13 +77,13 @@ def apply_patch(fig, changes: dict, names: dict | None = None) -> None:
     """Update traces of ``fig`` in place: ``{trace name: properties}``; the key ``"layout"`` updates the
     layout. ``names``: ``{trace name: index}`` if known."""
     names = {t.name: i for i, t in enumerate(fig.data)} if names is None else names
-    with fig.batch_update():
-        for name, props in changes.items():
-            if name == "layout":
-                fig.layout.update(props)
-                continue
-            if name not in names:
-                raise KeyError(f"no trace named {name!r}; traces are {list(names)}")
+    unknown = [k for k in changes if k != "layout" and k not in names]
+    if unknown:                 # checked before anything changes: a bad patch leaves the figure as it was
+        raise KeyError(f"no trace named {unknown[0]!r}; traces are {list(names)}")
+    for name, props in changes.items():
+        if name == "layout":
+            fig.layout.update(props)
+        else:
             fig.data[names[name]].update(**props)
 
 
@@ -128,21 +128,15 @@ class FigureSlot:
 
     def patch(self, changes: dict) -> None:
         """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout."""
-        unknown = [k for k in changes if k != "layout" and k not in self._names]
-        if unknown:
-            raise KeyError(f"no trace named {unknown[0]!r}; traces are {list(self._names)}")
         layout = changes.get("layout")
         if layout is not None:
             key = json.dumps(layout, cls=PlotlyJSONEncoder, sort_keys=True)
             if key == self._last_layout:
-                layout = None
-            else:
-                self.fig.layout.update(layout)
-                self._last_layout = key
+                changes, layout = {k: v for k, v in changes.items() if k != "layout"}, None
+        apply_patch(self.fig, changes, self._names)
+        if layout is not None:
+            self._last_layout = key
         touched = [self._names[k] for k in changes if k != "layout"]
-        for name, props in changes.items():
-            if name != "layout":
-                self.fig.data[self._names[name]].update(**props)
         if self.static:
             self.redraw()
         else:
