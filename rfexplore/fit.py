@@ -65,6 +65,14 @@ BUDGET_MAX_SECONDS = 20.0   # default wall-time bound of one budget fit
 GRAM_BIASED_BUFFERS = FAST_KERNEL_BUFFERS    # (R, R) doubles of a biased Gram (+1: the result; measured ~3.6 R^2)
 
 
+def gram_bytes(R: int, biased: bool) -> float:
+    """Peak memory of :func:`gram_matrix` for ``R`` features (the trainers' estimates add theirs to it):
+    bias-free, three ``(R, R)`` torch buffers of the kernel plus the result, counted 6; biased, the angle
+    buffers and the result of the fast kernel (measured peak ~3.6 R^2 doubles with the factor; ~2.4 R^2
+    from the half pool of a sign-symmetric one)."""
+    return (GRAM_BIASED_BUFFERS + 1 if biased else 6) * 8.0 * R * R
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -159,10 +167,7 @@ def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
     pool = _check_pool(pool)
     dev = _device(device)
     R = pool.width
-    # bias-free: three (R, R) torch buffers of the kernel plus the result; biased: the angle buffers and the
-    # result of the fast kernel (measured peak ~3.6 R^2 doubles; ~2.4 R^2 from the half pool of a sign-symmetric one)
-    check_memory((6 if pool.b is None else GRAM_BIASED_BUFFERS + 1) * 8.0 * R * R,
-                 f"the Gram matrix of {R} features", dev)
+    check_memory(gram_bytes(R, pool.b is not None), f"the Gram matrix of {R} features", dev)
     if pool.b is None:
         W = torch.as_tensor(pool.W, dtype=torch.float64, device=dev)
         with torch.no_grad():
@@ -751,7 +756,7 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
                              f"has one (its error is exact); drop samples={samples}")
     R = int(widths.max())
     if exact:     # the pool and the Gram matrix (or the even Gram of sign-symmetric pairs) with its factor
-        check_memory(8.0 * (3 * R * d + (GRAM_BIASED_BUFFERS + 1 if bias_std else 6) * R * R),
+        check_memory(8.0 * 3 * R * d + gram_bytes(R, bool(bias_std)),
                      f"the pool and Gram matrix of {R} features", device)
     pool = sample_features(d, R, distribution=distribution, symmetric=symmetric, bias_std=bias_std, seed=seed)
     fits, jitter = [], 0.0

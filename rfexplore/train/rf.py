@@ -15,7 +15,7 @@ import torch
 
 from .. import validation
 from ..features import FeaturePool
-from ..fit import NestedFit, check_magnitude, fit_nested
+from ..fit import NestedFit, check_magnitude, fit_nested, gram_bytes
 from ..targets import check_target
 from ..validation import check_memory
 from ._common import _check_lr, _check_steps
@@ -58,12 +58,12 @@ def _peak_bytes(width, steps, method, pool_width=None, biased=False) -> float:
     """Peak memory of :func:`train_rf` at ``width`` (the tests measure real peaks against it).
 
     ``pool_width``: the pool to factor first (``None``: a :class:`~rfexplore.fit.NestedFit` is given, whose
-    Gram matrix may still have to be computed). In units of one ``(R, R)`` float64 array: computing a
-    Gram matrix peaks near 6 (20 with biases); then the Gram matrix and its factor are kept (2) while the
+    Gram matrix may still have to be computed: :func:`rfexplore.fit.gram_bytes`, with or without biases).
+    In units of one ``(R, R)`` float64 array: the Gram matrix and its factor are kept (2) while the
     eigensolver needs 3 (``"closed"``) or a box-constrained fit 1 (``"iterate"``).
     """
     r = width
-    gram = 8.0 * (20 if biased else 6) * (r if pool_width is None else pool_width) ** 2
+    gram = gram_bytes(r if pool_width is None else pool_width, biased)
     run = 8.0 * (2 + (3 if method == "closed" else 1)) * r * r
     # the closed-form curve is computed a block at a time: ten (chunk, r) arrays
     block = 8.0 * 10 * min(_CHUNK, steps * r + r) if method == "closed" else 8.0 * 16 * r
