@@ -552,10 +552,9 @@ class Explorer:
             for name, w in self.controls.items():
                 w.add_class(f"rfx-control-{self._controls[name].key}")
             extra.append(widgets.HTML(_page.LECTURE_CSS, layout=widgets.Layout(display="none")))
-            if self.spec.play is not None:
-                self.keys = _page.KeyShortcuts(scope=self.scope)
-                self.keys.on_msg(lambda _w, content, _b: self._on_key(content))
-                extra.append(self.keys)
+            self.keys = _page.KeyShortcuts(scope=self.scope, play=self.spec.play is not None)
+            self.keys.on_msg(lambda _w, content, _b: self._on_key(content))
+            extra.append(self.keys)
         self.widget.children = (self.w_notice, *self.widget.children, *extra)
         self._grid_columns = None
         if lecture:

@@ -212,16 +212,19 @@ def lecture_figure(fig) -> None:
 # --------------------------------------------------------------------------- keyboard shortcuts
 
 # Space: Play/Pause (clicks the Play control's play button, which toggles), Right: Step (a message to the
-# kernel). Listens on the dashboard's root (focusable, so a click on its background focuses it), and on
-# the page's body when this is the only dashboard with shortcuts (Voila). Never when the key goes to a
-# text box, a slider, a dropdown or (Space) a button or link, nor with a modifier key.
+# kernel), on dashboards that train (`play`). Listens on the dashboard's root (focusable, so a click on its
+# background focuses it), and on the page's body when this is the only dashboard with shortcuts (Voila).
+# Never when the key goes to a text box, a slider, a dropdown or (Space) a button or link, nor with a
+# modifier key. On every dashboard: its menus (<select>) carry `data-lm-suppress-shortcuts`, so that
+# JupyterLab's notebook shortcuts (command mode binds ArrowUp/ArrowDown to the cells) leave a focused closed
+# menu's arrow keys to the menu (Lumino stops looking for a shortcut at an element with that attribute).
 _KEYS_ESM = r"""
 const TYPING = 'input, textarea, select, [contenteditable=""], [contenteditable="true"], [role="slider"], '
   + '.noUi-handle, .widget-slider, .widget-hslider, .widget-readout';
 function act(e, root, model) {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
   const key = (e.key === ' ' || e.key === 'Spacebar') ? 'play' : e.key === 'ArrowRight' ? 'step' : null;
-  if (!key) return;
+  if (!key || !model.get('play')) return;
   const t = e.target;
   if (t && t.closest && t.closest(TYPING)) return;
   if (key === 'play' && t && t.closest && t.closest('button, a, summary')) return;
@@ -242,7 +245,9 @@ export default {
   render({ model, el }) {
     el.style.display = 'none';
     const scope = model.get('scope');
-    let root = null, stopped = false;
+    let root = null, stopped = false, menus = null;
+    const mark = () => root.querySelectorAll('select:not([data-lm-suppress-shortcuts])')
+      .forEach((s) => s.setAttribute('data-lm-suppress-shortcuts', 'true'));
     const onRoot = (e) => act(e, root, model);
     const onDoc = (e) => {
       if (!root || (e.target !== document.body && e.target !== document.documentElement)) return;
@@ -253,6 +258,10 @@ export default {
       if (stopped) return;
       root = document.querySelector('.' + scope);
       if (!root) { setTimeout(attach, 250); return; }
+      mark();
+      menus = new MutationObserver(mark);         // a menu drawn later (a control shown, a view re-rendered)
+      menus.observe(root, { childList: true, subtree: true });
+      if (!model.get('play')) return;
       root.classList.add('rfx-keys-root');
       if (!root.hasAttribute('tabindex')) root.tabIndex = -1;
       root.addEventListener('keydown', onRoot);
@@ -261,6 +270,7 @@ export default {
     document.addEventListener('keydown', onDoc);
     return () => {
       stopped = true;
+      if (menus) menus.disconnect();
       document.removeEventListener('keydown', onDoc);
       if (root) { root.removeEventListener('keydown', onRoot); root.classList.remove('rfx-keys-root'); }
     };
@@ -270,7 +280,9 @@ export default {
 
 
 class KeyShortcuts(anywidget.AnyWidget):
-    """Space: Play/Pause, Right: Step for the dashboard whose root has the CSS class ``scope`` (hidden)."""
+    """Keyboard for the dashboard whose root has the CSS class ``scope`` (hidden): its menus keep their arrow
+    keys in JupyterLab; with ``play``, Space: Play/Pause and Right: Step."""
 
     _esm = traitlets.Unicode(_KEYS_ESM).tag(sync=True)
     scope = traitlets.Unicode("").tag(sync=True)
+    play = traitlets.Bool(True).tag(sync=True)

@@ -224,6 +224,38 @@ def test_every_slider_moves_by_arrow_and_page_keys_and_a_figure_follows(dashboar
             f"{where}: {jump} moved it by {big:g}, one arrow by {step:g}"
 
 
+def test_every_menu_moves_by_arrow_keys_and_a_figure_follows(dashboards):
+    """Every dropdown (a closed ``<select>``) of every dashboard: focused, ArrowDown (ArrowUp at the last
+    option) picks the next option, the kernel follows (the readout or a figure changes), as a keyboard user
+    expects of a menu. JupyterLab's notebook shortcuts must not swallow the key (command mode binds ArrowDown
+    to the next cell)."""
+    page, seen = dashboards, 0
+    for i, name in enumerate(NAMES):
+        dash = page.locator(".rfexplore-dashboard").nth(i)
+        for sel in dash.locator(".widget-dropdown select").all():
+            if not sel.is_visible() or sel.is_disabled():
+                continue
+            seen += 1
+            label = sel.evaluate("(s) => s.closest('.widget-dropdown').innerText.split('\\n')[0]")
+            where = f"{name}, menu {label!r}"
+            before_figs = _settle(page, i, where)
+            texts = dash.locator(".widget-html-content")
+            texts_before = texts.all_inner_texts()
+            index = sel.evaluate("(s) => s.selectedIndex")
+            last = sel.evaluate("(s) => s.options.length - 1")
+            key, want = ("ArrowUp", index - 1) if index == last else ("ArrowDown", index + 1)
+            sel.scroll_into_view_if_needed()
+            sel.focus()
+            page.keyboard.press(key)
+            assert sel.evaluate("(s) => s.selectedIndex") == want, f"{where}: {key} left it at option {index}"
+            deadline = time.monotonic() + UPDATE_S
+            while texts.all_inner_texts() == texts_before and page.evaluate(_SIGNATURES_JS, i) == before_figs:
+                assert time.monotonic() < deadline, f"{where}: {key} picked option {want}, nothing followed"
+                page.wait_for_timeout(100)
+            _settle(page, i, where)
+    assert seen >= 2, f"only {seen} menus found (the tour's target and 04's accuracy at least)"
+
+
 def test_every_control_is_labelled_on_screen(dashboards):
     assert dashboards.evaluate(_UNLABELLED_JS) == []
 
