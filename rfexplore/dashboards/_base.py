@@ -248,7 +248,7 @@ class Explorer:
         old, self.state, self.result = self.state, new, result
         self.status.value = ""
         self.progress = Progress()
-        self._sync_widgets()
+        self._sync_widgets(texts=False)
         changed = {f.name for f in fields(new) if getattr(old, f.name) != getattr(new, f.name)}
         if self.spec.marks is None or changed & set(self.spec.redraw_on):
             for slot, fig in zip(self.slots.values(), self.spec.figures(new, result, self.progress), strict=True):
@@ -256,6 +256,7 @@ class Explorer:
         else:
             self._apply(self.spec.marks(new, result, self.progress))
         self._show_readout()
+        self._show_texts()          # after the figures: their messages reach the page first (issue 13)
         self._start_refining()
 
     def _apply(self, patches):
@@ -474,7 +475,9 @@ class Explorer:
             value = None
         self.set_config(**{name: value})
 
-    def _sync_widgets(self):
+    def _sync_widgets(self, texts: bool = True):
+        """The controls (and Play) to the state; with ``texts`` also the configuration box's placeholder and
+        the lesson link (:meth:`_commit` sends those after the figures, which a person watches)."""
         self._muted = True
         try:
             for name, w in self.controls.items():
@@ -494,10 +497,14 @@ class Explorer:
                     self.play.max, self.play.step = steps, max(1, steps // 100)
                 if self.play.value != self.progress.step:
                     self.play.value = self.progress.step
-            self.w_config.placeholder = self.state.to_query()
-            self._show_link()
+            if texts:
+                self._show_texts()
         finally:
             self._muted = False
+
+    def _show_texts(self):
+        self.w_config.placeholder = self.state.to_query()
+        self._show_link()
 
     def _show_readout(self):
         self.readout.value = self.spec.readout(self.state, self.result, self.progress)
