@@ -68,6 +68,26 @@ def test_numpy_closed_gradient_equals_autograd(seed):
     assert gb2 == pytest.approx(float(gb), rel=1e-10, abs=1e-13)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_closed_loss_gradient_matches_finite_differences_of_the_loss(seed):
+    # the gradient in (w, b) that the trainer follows, against central differences of the closed loss itself
+    # (not only of the kernel): h = 1e-5, truncation about h^2 times the third derivative (1e-10), rounding
+    # about 1e-16 / h (1e-11); 1e-8 leaves room for both
+    rng = np.random.default_rng(10 + seed)
+    w, b = rng.standard_normal(4), float(rng.normal())
+    ws, bs = 1.5 * rng.standard_normal(4), float(rng.normal())
+    loss, gw, gb = biased_neuron_loss_and_grad(w, b, ws, bs)
+    h = 1e-5
+
+    def f(w_, b_):
+        return biased_neuron_loss_and_grad(w_, b_, ws, bs)[0]
+
+    num = np.array([(f(w + h * e, b) - f(w - h * e, b)) / (2 * h) for e in np.eye(4)])
+    np.testing.assert_allclose(gw, num, rtol=0, atol=1e-8)
+    assert gb == pytest.approx((f(w, b + h) - f(w, b - h)) / (2 * h), rel=0, abs=1e-8)
+    assert loss > 0
+
+
 @pytest.mark.parametrize("n", [200_000, 2_000_000])
 def test_loss_matches_monte_carlo(n):
     target = ReluTarget(norm=2.0, bias=-1.5)

@@ -21,7 +21,7 @@ class LimitationState(State):
     target_norm: float = 1.0
     bias: float = 0.0
     magnitude: float = 10.0
-    scaled: bool = True        # the steep neuron's bias grows with its norm: b·|w*| (the paper's hard neuron)
+    scaled: bool = True        # the steep neuron's bias grows with its norm: b·|w*| (it keeps its shape)
 
     CONTROLS = (
         Control("eps", "choice", "accuracy ε", "eps", options=LIMITATION_EPS),
@@ -30,8 +30,8 @@ class LimitationState(State):
         Control("target_norm", "choice", "target norm |w*|", "norm", options="norms", look="slider"),
         Control("bias", "choice", "target bias b", "b", options="biases", look="slider"),
         Control("magnitude", "choice", "budget M = r·max|uᵢ|", "M", options="budgets", look="slider"),
-        Control("scaled", "check", "bias grows with the norm: [⟨w*,x⟩ + b·|w*|]₊ (the paper's hard neuron)", "scaled",
-                width=520),
+        Control("scaled", "check", "bias grows with the norm: [⟨w*,x⟩ + b·|w*|]₊ (the neuron keeps its shape)",
+                "scaled", width=520),
     )
 
 
@@ -87,8 +87,8 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
 
     Controls: accuracy ``eps`` (select), ``width`` (log slider), ``d`` (for the steep neuron and the
     markers), target norm ``|w*|`` and bias ``b`` of the steep neuron (``scaled``: the bias is ``b |w*|``,
-    growing with the norm as in the paper's hard neuron; otherwise fixed, so that the neuron turns into the
-    bias-free one as ``|w*|`` grows), budget ``M`` on ``r·max|u_i|``.
+    growing with the norm, so the neuron keeps its shape (the paper's hard neuron has norm and bias poly(d));
+    otherwise fixed, so that the neuron turns into the bias-free one as ``|w*|`` grows), budget ``M`` on ``r·max|u_i|``.
     Figures: error vs ``d`` at fixed widths; width needed vs ``d`` for several ``eps`` (log-log, with
     ``d²`` and ``d⁴`` guides); error vs budget ``M``; relative and absolute error of
     ``relu(<w*,x> + b)`` vs ``|w*|``. Everything is looked up in ``data`` (computed by
@@ -114,9 +114,10 @@ def limitation_dashboard(*, data: LimitationData | None = None, eps: float = 0.1
                 readout=_readout(data, plateau1),
                 context={"pool_size": R, "ds": data.ds, "norms": data.norms, "biases": data.biases,
                          "budgets": data.budgets},
-                title=("<b>The limitation: random features vs a single ReLU neuron</b> — exact population errors, "
-                       f"sign-symmetric pairs, pools of {R} features for each of d = {ds}; every control is a "
-                       "look-up."))
+                title=("<b>The limitation on the unit neuron (the easy case): random features vs a single ReLU "
+                       "neuron</b> — exact population errors, sign-symmetric pairs (this explorer's device; the "
+                       f"paper's features are i.i.d.), pools of {R} features for each of d = {ds}; every control "
+                       "is a look-up."))
     explorer = Explorer(spec, LimitationState(eps=eps, width=width, d=d, target_norm=target_norm, bias=bias,
                                               magnitude=magnitude, scaled=scaled), static=static, headless=headless,
                          lecture=lecture)

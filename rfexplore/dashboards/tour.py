@@ -28,14 +28,15 @@ BUDGET_SLICE = 0.1       # seconds: a budget fit runs this long before the page 
 FEATURE_BIAS_STD = 1.0                  # "feature biases" ticked: b_i ~ N(0, 1)
 TARGET_OPTIONS = (
     ("unit neuron [⟨w*,x⟩]₊ — the easy case: a polynomial staircase (Ghorbani et al. 2019)", "unit"),
-    ("offset neuron [⟨w*,x⟩ − c|w*|]₊ — a hard component of the zig-zag (notebook 07)", "offset"),
+    ("offset neuron [⟨w*,x⟩ − c|w*|]₊ — a zig-zag component, hard at these sizes", "offset"),
     ("zig-zag tri(⟨w*,x⟩), period 1 — the periodic function of the paper's proof", "periodic"),
 )
 # what each target shows, one sentence (the readout's first row)
 SHOWS = {
     "unit": "the easy case: RF need a width polynomial in d at each fixed accuracy (a staircase, Ghorbani et al. "
             "2019); gradient descent learns the neuron",
-    "offset": "a hard component of the zig-zag: its RF error stays high and grows with d; gradient descent on a "
+    "offset": "a component of the zig-zag, hard at these sizes (this explorer): at a fixed width its RF error "
+              "stays high and grows with d, with or without feature biases; gradient descent on a "
               "neuron with a bias learns it from some starts and switches off from others (notebook 07)",
     "periodic": "the proof's periodic function: nearly uncorrelated with every feature, its RF error goes to 1 as d "
                 "grows (with feature biases; without them an odd target fails by parity); not one neuron, so only "

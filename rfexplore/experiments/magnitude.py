@@ -1,8 +1,8 @@
 """The budget a fixed error needs: the smallest ``M`` with ``r·max|u_i| <= M`` whose best fit reaches ``eps``.
 
 ``r·max|u_i|`` is this explorer's measure of the abstract's "magnitude of its weights" (its choice,
-consistent with the proof's ``sum_i |u_i| <= r max_i |u_i|``). At a fixed width an error floor under a
-small budget holds for any target; what speaks to the theorem's magnitude clause is how the budget
+consistent with the argument's ``sum_i |u_i| <= r max_i |u_i|``, notebook 07 section 2). At a fixed width an
+error floor under a small budget holds for any target; what speaks to the theorem's magnitude clause is how the budget
 needed for a *fixed* error grows with ``d`` on a hard target (notebooks 00 and 04; this explorer's
 measurement, not the paper's constants)."""
 

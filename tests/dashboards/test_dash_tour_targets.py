@@ -92,3 +92,18 @@ def test_the_offset_control_is_live_only_for_the_offset_neuron():
     assert dash.set(offset=1.75)
     assert dash.set(target="periodic")
     assert dash.controls["offset"].disabled and dash.config.offset == 1.75
+
+
+@pytest.mark.parametrize("biases", [False, True])
+def test_offset_target_is_hard_at_these_sizes_and_its_error_grows_with_d(biases):
+    # SHOWS["offset"]: at a fixed width the RF error stays high and grows with d, with or without feature
+    # biases (this explorer's computation; pools of 1024 here, seeds 0-1). Measured at pool 4096, width 300:
+    # 0.35-0.36 (d = 10) -> 0.62-0.63 (d = 40) bias-free, 0.22-0.25 -> 0.60-0.61 with biases.
+    for seed in (0, 1):
+        errors = [TourDashboard(TourConfig(d=d, width=300, target="offset", biases=biases, symmetric=not biases,
+                                           seed=seed), pool_size=1024, headless=True).numbers()["rf_error"]
+                  for d in (10, 20, 40)]
+        assert errors[0] < errors[1] < errors[2], errors
+        assert errors[2] > 0.5, errors
+        unit = TourDashboard(TourConfig(d=40, width=300, seed=seed), pool_size=1024, headless=True).numbers()
+        assert errors[2] > 3 * unit["rf_error"], (errors, unit["rf_error"])
