@@ -70,11 +70,18 @@ GRAM_BLOCK = 256            # rows of a Gram matrix, columns of a Cholesky facto
 
 
 def gram_bytes(R: int, biased: bool) -> float:
-    """Peak memory of :func:`gram_matrix` for ``R`` features (the trainers' estimates add theirs to it):
-    bias-free, three ``(R, R)`` torch buffers of the kernel plus the result, counted 6; biased, the angle
-    buffers and the result of the fast kernel (measured peak ~3.6 R^2 doubles with the factor; ~2.4 R^2
-    from the half pool of a sign-symmetric one)."""
-    return (GRAM_BIASED_BUFFERS + 1 if biased else 6) * 8.0 * R * R
+    """Peak memory of :func:`gram_matrix` for ``R`` features (the trainers' estimates add theirs to it): the
+    result and one block of :data:`GRAM_BLOCK` rows at a time, whose kernel needs, per entry, the angle
+    buffers and the result of the fast kernel (biased, :data:`GRAM_BIASED_BUFFERS` + 1; measured with the
+    pair identities ~2.8 block-sized arrays on 1200 sign-symmetric features, ~4.9 on i.i.d. ones) or three
+    torch buffers and the result of the arc-cosine kernel (bias-free, counted 6)."""
+    return 8.0 * R * (R + (GRAM_BIASED_BUFFERS + 1 if biased else 6) * min(R, GRAM_BLOCK))
+
+
+def factor_bytes(R: int, biased: bool) -> float:
+    """Peak memory of :func:`fit_nested` on a pool without the even/odd split: the Gram matrix
+    (:func:`gram_bytes`), then it, its Cholesky factor and two column blocks of it (:func:`_cholesky_columns`)."""
+    return max(gram_bytes(R, biased), 8.0 * R * (2 * R + 2 * min(R, GRAM_BLOCK)))
 
 
 # --------------------------------------------------------------------------- results
@@ -649,8 +656,7 @@ class NestedSolve:
         self.result: NestedFit | None = None
         self._k = self._K = self._L = None
         if not self._paired:
-            check_memory(gram_bytes(R, pool.b is not None) + 8.0 * R * R, f"the Gram matrix of {R} features and its "
-                         "factor", self.device)
+            check_memory(factor_bytes(R, pool.b is not None), f"the Gram matrix of {R} features", self.device)
 
     @property
     def finished(self) -> bool:
@@ -871,7 +877,9 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
                              f"has one (its error is exact); drop samples={samples}")
     R = int(widths.max())
     if exact:     # the pool and the Gram matrix (or the even Gram of sign-symmetric pairs) with its factor
-        check_memory(8.0 * 3 * R * d + gram_bytes(R, bool(bias_std)),
+        # the Gram matrix and its factor stay while a budget QP runs: one more (R, R) array (measured 2.75 R^2 in
+        # all on 1200 biased features, tests/test_tails.py)
+        check_memory(8.0 * 3 * R * d + factor_bytes(R, bool(bias_std)) + (8.0 * R * R if magnitude is not None else 0),
                      f"the pool and Gram matrix of {R} features", device)
     pool = sample_features(d, R, distribution=distribution, symmetric=symmetric, bias_std=bias_std, seed=seed)
     fits, jitter = [], 0.0
