@@ -427,10 +427,17 @@ class Explorer:
         try:
             self._refine_once()
         except KeyboardInterrupt:
+            if self._next is not None:           # a picture not ready: dropped, as by Stop
+                self.stop()
+                self._refuse("interrupted: the new settings were not computed; the picture and the controls "
+                             "show the settings before them")
+                return
             self.w_stop.layout.display = "none"
             self._refuse("interrupted: the result shown is not final")
             return
         except (ValueError, TypeError, MemoryError) as exc:
+            if self._next is not None:
+                self.stop()
             self._pending = False
             self._show_stop()
             self._refuse(str(exc))

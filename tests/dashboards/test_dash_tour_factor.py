@@ -99,6 +99,23 @@ def test_a_new_state_while_computing_drops_the_old_work():
     assert not dash.pending and not _marked(dash) and dash.config.seed == 0 and dash.controls["seed"].value == 0
 
 
+def test_ctrl_c_in_a_slice_drops_the_work_like_stop(monkeypatch):
+    from rfexplore.fit import NestedSolve
+
+    dash = _dash()
+    before = dash.numbers()
+    dash.set_config(biases=True)
+
+    def ctrl_c(self, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(NestedSolve, "advance", ctrl_c)
+    dash._tick(dash._generation)                               # the event loop's next slice, interrupted
+    assert not dash.pending and dash.config.biases is False and dash.controls["biases"].value is False
+    assert dash.numbers() == before and "interrupted: the new settings were not computed" in dash.status.value
+    assert "Stopped at" in dash.w_computing.value and "rfx-stale" not in dash._grid._dom_classes
+
+
 def test_headless_computes_at_once_and_finish_runs_given_slices_to_the_end():
     head = _headless()
     assert head.set_config(biases=True) and not head.pending and head.config.biases is True
