@@ -372,7 +372,8 @@ class Explorer:
     def finish(self, max_slices: int | None = None) -> bool:
         """Run the unfinished work now, slice after slice (at most ``max_slices``), updating the figures and
         readout after each; True once the result is final. What the event loop does on screen, for scripts,
-        tests and headless dashboards (which schedule nothing)."""
+        tests and headless dashboards (which schedule nothing). A picture not yet ready (:attr:`target` differs
+        from :attr:`state`) is drawn once its work is done; until then the figures show :attr:`state`."""
         done = 0
         while self._pending and (max_slices is None or done < max_slices):
             self._refine_once()
