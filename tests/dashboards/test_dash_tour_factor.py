@@ -118,6 +118,7 @@ def test_ctrl_c_in_a_slice_drops_the_work_like_stop(monkeypatch):
 
 def test_headless_computes_at_once_and_finish_runs_given_slices_to_the_end():
     head = _headless()
+    assert head.factor_seconds is None and head.budget_seconds is None
     assert head.set_config(biases=True) and not head.pending and head.config.biases is True
     CACHE.clear()
     sliced = TourDashboard(TourConfig(d=10, width=120), pool_size=POOL, headless=True, factor_seconds=SLICE)
