@@ -282,9 +282,10 @@ class Explorer:
 
     def _mark(self, work):
         note = _escape(getattr(work, "progress_note", ""))
-        self.w_computing.value = (f'<div style="color:#b35900;font-weight:600">⏳ computing… {note} — the figures '
-                                  "and the readout still show the previous settings; they are replaced when the new "
-                                  "picture is complete (Stop computing keeps them)</div>")
+        self.w_computing.value = ('<div role="status" style="color:#b35900;font-weight:600">'
+                                  f"⏳ computing… {note} — the figures and the readout still show the previous "
+                                  "settings; they are replaced when the new picture is complete (Stop computing "
+                                  "keeps them)</div>")
         self.w_computing.layout.display = None
         self._grid.add_class("rfx-stale")
         self.readout.add_class("rfx-stale")
@@ -390,9 +391,10 @@ class Explorer:
             self._next = None
             self._pending = self.spec.refine is not None and bool(getattr(self.result, "pending", True))
             self._sync_widgets()
-            self.w_computing.value = (f'<div style="color:#555;font-weight:600">⏹ Stopped at {_escape(note)}: the new '
-                                      "settings were not computed; the figures, the readout and the controls show "
-                                      "the settings before them. Change a control to compute again.</div>")
+            self.w_computing.value = ('<div role="status" style="color:#555;font-weight:600">'
+                                      f"⏹ Stopped at {_escape(note)}: the new settings were not computed; the "
+                                      "figures, the readout and the controls show the settings before them. Change a "
+                                      "control to compute again.</div>")
             self._grid.remove_class("rfx-stale")
             self.readout.remove_class("rfx-stale")
         elif self._pending:
