@@ -10,7 +10,16 @@ Targets (DESIGN / issue 4, 2-core machine, default settings): width move < 50 ms
 magnitude move < 100 ms median; a change of d (a new factorization of the whole pool) < 0.5 s
 at pool size 4000; a width move of a headless tour (no figures drawn) < 20 ms.
 
-Usage: ``python benchmarks/bench_dashboard.py [--quick]``. Not a test: it prints a table.
+The toggles that need a new pool's factorization (issue 13: nothing blocks the kernel for more than a
+second): ticking "feature biases", unticking "sign-symmetric pairs", and the zig-zag target (the same pool,
+new cross-moments). For each: the longest single block of kernel time (the control change itself, then
+every slice ``Explorer.finish(max_slices=1)`` runs, as the event loop runs them) and the total time to the
+final picture, on a dashboard that slices (``factor_seconds = FACTOR_SLICE``) against one that computes at
+once (``factor_seconds=None``) in the same run; the first toggle of the process is reported apart (one-time
+warm-up).
+
+Usage: ``python benchmarks/bench_dashboard.py [--quick] [--toggles]`` (``--toggles``: only that table).
+Not a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -61,12 +70,64 @@ def row(name, times, naive=None):
     print(f"{name:<44} {len(times):>4} {med:>10.1f} {p95:>10.1f} {nv:>10} {ratio:>11}")
 
 
+TOGGLES = (("tick feature biases", {"biases": True}), ("untick sign-symmetric pairs", {"symmetric": False}),
+           ("target: zig-zag", {"target": "periodic"}))
+
+
+def _toggle(dash, change):
+    """Kernel blocks of one control change until its final picture: the change, then one per slice."""
+    blocks = []
+    t0 = time.perf_counter()
+    dash.set_config(**change)
+    blocks.append(time.perf_counter() - t0)
+    while dash.pending:
+        t0 = time.perf_counter()
+        dash.finish(max_slices=1)
+        blocks.append(time.perf_counter() - t0)
+    return blocks
+
+
+def toggles(pool, repeat):
+    from rfexplore.dashboards.tour import FACTOR_SLICE
+
+    print(f"\ntoggles at pool {pool} (new factorization each time; sliced: {FACTOR_SLICE:g} s slices)")
+    print(f"{'toggle':<30} {'way':<9} {'runs':>4} {'longest block s':>16} {'total s':>9} {'slices':>7}   first run: "
+          "longest / total")
+    sliced = TourDashboard(TourConfig(), pool_size=pool, static=False)
+    whole = TourDashboard(TourConfig(), pool_size=pool, static=False, factor_seconds=None)
+    for name, change in TOGGLES:
+        out = {"sliced": [], "one-shot": []}
+        for _ in range(repeat):
+            for way, dash in (("sliced", sliced), ("one-shot", whole)):
+                _forget("tour_pool", "tour_curve")
+                dash.set_config(TourConfig())              # back at the default (its own factorization, not timed)
+                dash.finish()
+                if "target" in change:
+                    _forget("tour_curve")                  # the zig-zag's curve anew, on the cached pool
+                out[way].append(_toggle(dash, change))
+        for way, runs in out.items():
+            longest = [max(b) for b in runs]
+            total = [sum(b) for b in runs]
+            rest = runs[1:] or runs
+            print(f"{name:<30} {way:<9} {len(rest):>4} {statistics.median([max(b) for b in rest]):>16.3f} "
+                  f"{statistics.median([sum(b) for b in rest]):>9.3f} {statistics.median([len(b) for b in rest]):>7.0f}"
+                  f"   {longest[0]:.3f} / {total[0]:.3f}")
+    print("(total: kernel time only; on a page each slice also waits REFINE_PAUSE = 10 ms for the page's messages)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer changes, smaller pool")
+    ap.add_argument("--toggles", action="store_true", help="only the toggles' table")
     args = ap.parse_args()
     pool = 1024 if args.quick else 4096
     n = 15 if args.quick else 60
+    if args.toggles:
+        t0 = time.perf_counter()
+        TourDashboard(TourConfig(), pool_size=pool, static=False)
+        print(f"dashboard built in {time.perf_counter() - t0:.2f} s (pool of {pool} features)")
+        toggles(pool, 2 if args.quick else 4)
+        return
     rng = np.random.default_rng(0)
 
     t0 = time.perf_counter()
@@ -125,6 +186,7 @@ def main():
 
     print("\n(naive: for a width, the dense Gram + Cholesky + solve at that width; for a d, the dense Gram "
           f"+ Cholesky of all {pool} features)")
+    toggles(pool, 2 if args.quick else 4)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ separately (:class:`_PairedFactor`): regular matrices, an eighth of the work, mi
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,7 +31,7 @@ from .gaussian import (
     FAST_KERNEL_BUFFERS,
     abs_kernel_torch,
     biased_relu_kernel,
-    biased_relu_pair_gram,
+    biased_relu_pair_rows,
     check_memory,
     relu_kernel_torch,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "SampleFitResult",
     "NestedFit",
     "BudgetSolve",
+    "NestedSolve",
     "fit_nested",
     "fit_population",
     "fit_samples",
@@ -63,14 +65,23 @@ MAX_JITTER = 1e-4
 BUDGET_TOL = 1e-10          # KKT residual at which a budget fit counts as converged (boxqp)
 BUDGET_MAX_SECONDS = 20.0   # default wall-time bound of one budget fit
 GRAM_BIASED_BUFFERS = FAST_KERNEL_BUFFERS    # (R, R) doubles of a biased Gram (+1: the result; measured ~3.6 R^2)
+GRAM_BLOCK = 256            # rows of a Gram matrix, columns of a Cholesky factor, computed at once (one slice of
+                            # work: ~30-60 ms at 4096 features on 2 cores); fixed, so any slicing gives the same bits
 
 
 def gram_bytes(R: int, biased: bool) -> float:
-    """Peak memory of :func:`gram_matrix` for ``R`` features (the trainers' estimates add theirs to it):
-    bias-free, three ``(R, R)`` torch buffers of the kernel plus the result, counted 6; biased, the angle
-    buffers and the result of the fast kernel (measured peak ~3.6 R^2 doubles with the factor; ~2.4 R^2
-    from the half pool of a sign-symmetric one)."""
-    return (GRAM_BIASED_BUFFERS + 1 if biased else 6) * 8.0 * R * R
+    """Peak memory of :func:`gram_matrix` for ``R`` features (the trainers' estimates add theirs to it): the
+    result and one block of :data:`GRAM_BLOCK` rows at a time, whose kernel needs, per entry, the angle
+    buffers and the result of the fast kernel (biased, :data:`GRAM_BIASED_BUFFERS` + 1; measured with the
+    pair identities ~2.8 block-sized arrays on 1200 sign-symmetric features, ~4.9 on i.i.d. ones) or three
+    torch buffers and the result of the arc-cosine kernel (bias-free, counted 6)."""
+    return 8.0 * R * (R + (GRAM_BIASED_BUFFERS + 1 if biased else 6) * min(R, GRAM_BLOCK))
+
+
+def factor_bytes(R: int, biased: bool) -> float:
+    """Peak memory of :func:`fit_nested` on a pool without the even/odd split: the Gram matrix
+    (:func:`gram_bytes`), then it, its Cholesky factor and two column blocks of it (:func:`_cholesky_columns`)."""
+    return max(gram_bytes(R, biased), 8.0 * R * (2 * R + 2 * min(R, GRAM_BLOCK)))
 
 
 # --------------------------------------------------------------------------- results
@@ -156,10 +167,11 @@ def _device(value):
 
 
 def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
-    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``).
+    """``K_ij = E[f_i(x) f_j(x)]`` (float64 torch, shape ``(R, R)``), in row blocks of :data:`GRAM_BLOCK`
+    (:func:`gram_rows`; :class:`NestedSolve` computes the same blocks in slices, to the same bits).
 
     Biased features use the fast path (``biased_relu_kernel(..., precise=False)``; for sign-symmetric pools
-    the half pool's kernel, :func:`~rfexplore.gaussian.biased_relu_pair_gram`): entries are
+    the half pool's kernel, :func:`~rfexplore.gaussian.biased_relu_pair_rows`): entries are
     absolutely accurate to ``~2e-16 (1 + |b_i|)(1 + |b_j|)``, far below the fit's jitter of ``1e-10``
     times the mean diagonal, so the tail-stable (relative) form would cost several times more for nothing;
     the cross-moments ``k`` and ``E[y^2]``, which set the relative error, are computed to relative precision.
@@ -168,14 +180,29 @@ def gram_matrix(pool: FeaturePool, *, device=None) -> torch.Tensor:
     dev = _device(device)
     R = pool.width
     check_memory(gram_bytes(R, pool.b is not None), f"the Gram matrix of {R} features", dev)
+    K = torch.empty(R, R, dtype=torch.float64, device=dev)
+    for start in range(0, R, GRAM_BLOCK):
+        stop = min(R, start + GRAM_BLOCK)
+        K[start:stop] = gram_rows(pool, start, stop, device=dev)
+    return K
+
+
+def gram_rows(pool: FeaturePool, start: int, stop: int, *, device=None) -> torch.Tensor:
+    """Rows ``start:stop`` of :func:`gram_matrix` ``(stop - start, R)``; all rows at once for a pool of at
+    most :data:`GRAM_BLOCK` features (``start = 0, stop = R``: one call of the kernel on the whole pool)."""
+    R = pool.width
+    dev = _device(device)
     if pool.b is None:
         W = torch.as_tensor(pool.W, dtype=torch.float64, device=dev)
         with torch.no_grad():
-            return relu_kernel_torch(W)
+            return relu_kernel_torch(W) if (start, stop) == (0, R) else relu_kernel_torch(W[start:stop], W)
     if _is_sign_paired(pool):          # (w, b), (-w, -b): a quarter of the kernel entries
-        K = biased_relu_pair_gram(pool.W[0::2], pool.b[0::2])[:R, :R]
-    else:
+        half = (start // 2, (stop + 1) // 2)            # the pairs of these rows (GRAM_BLOCK is even)
+        K = biased_relu_pair_rows(pool.W[0::2], pool.b[0::2], *half)[: stop - start, :R]
+    elif (start, stop) == (0, R):
         K = biased_relu_kernel(pool.W, pool.b, precise=False)
+    else:
+        K = biased_relu_kernel(pool.W[start:stop], pool.b[start:stop], pool.W, pool.b, precise=False)
     return torch.as_tensor(K, dtype=torch.float64, device=dev)
 
 
@@ -202,21 +229,44 @@ def _moments(pool, target, d):
 
 
 def _cholesky(K: torch.Tensor, jitter: float):
-    """Cholesky of ``K + eps I`` with ``eps = jitter * mean(diag K)``, raised x10 until it succeeds."""
-    scale = float(K.diagonal().mean()) or 1.0
-    j = jitter
-    A = K.clone()
-    diag = A.diagonal()
+    """Cholesky of ``K + eps I`` with ``eps = jitter * mean(diag K)``, raised x10 until it succeeds; by
+    column blocks of :data:`GRAM_BLOCK` (:func:`_cholesky_columns`, the blocks :class:`NestedSolve` slices)."""
+    R = K.shape[0]
+    scale = _diag_scale(K)
     while True:
-        diag.copy_(K.diagonal()).add_(j * scale)           # K + eps I, without an R x R identity
-        L, info = torch.linalg.cholesky_ex(A)
-        if int(info) == 0 and torch.isfinite(L.diagonal()).all():
-            return L, j
-        if j >= MAX_JITTER:
-            raise np.linalg.LinAlgError(
-                f"the Gram matrix is not positive definite even with jitter {j:g} x mean(diag K)"
-            )
-        j = max(j * 10.0, 1e-14)
+        L = torch.zeros_like(K)
+        if all(_cholesky_columns(K, L, start, jitter * scale) for start in range(0, R, GRAM_BLOCK)):
+            return L, jitter
+        jitter = _more_jitter(jitter)
+
+
+def _diag_scale(K) -> float:
+    return float(K.diagonal().mean()) or 1.0
+
+
+def _more_jitter(j):
+    if j >= MAX_JITTER:
+        raise np.linalg.LinAlgError(f"the Gram matrix is not positive definite even with jitter {j:g} x mean(diag K)")
+    return max(j * 10.0, 1e-14)
+
+
+def _cholesky_columns(K, L, start, eps) -> bool:
+    """Columns ``start .. start + GRAM_BLOCK - 1`` of the Cholesky factor ``L`` of ``K + eps I``, in place, from
+    the columns before them (left-looking: ``S = K[j:, J] - L[j:, :j] L[J, :j]^T``, ``L[J, J] = chol(S[J])``,
+    ``L[below, J] = S[below] L[J, J]^{-T}``). False where ``K + eps I`` is not positive definite (enough)."""
+    stop = min(K.shape[0], start + GRAM_BLOCK)
+    S = K[start:, start:stop].clone()
+    if start:
+        S.sub_(L[start:, :start] @ L[start:stop, :start].T)
+    top = S[: stop - start]
+    top.diagonal().add_(eps)                                  # K + eps I, without an R x R identity
+    L11, info = torch.linalg.cholesky_ex(top)
+    if int(info) != 0 or not bool(torch.isfinite(L11.diagonal()).all()):
+        return False
+    L[start:stop, start:stop] = L11
+    if stop < K.shape[0]:
+        L[stop:, start:stop] = torch.linalg.solve_triangular(L11.T, S[stop - start:], upper=True, left=False)
+    return True
 
 
 # --------------------------------------------------------------------------- nested exact fit
@@ -237,9 +287,9 @@ def _prefix_back_solve(L, a, m):
 class _DenseFactor:
     """Any pool: ``K + eps I = L L^T``; the first ``m`` features explain ``sum_{i<=m} a_i^2`` with ``a = L^{-1} k``."""
 
-    def __init__(self, K, jitter):
+    def __init__(self, K, jitter, L=None):
         self.K = K
-        self.L, self.jitter = _cholesky(K, jitter)
+        self.L, self.jitter = _cholesky(K, jitter) if L is None else (L, jitter)
 
     def project(self, k):
         return torch.linalg.solve_triangular(self.L, k[:, None], upper=False)[:, 0]
@@ -583,19 +633,90 @@ class BudgetSolve:
         return self.result
 
 
+class NestedSolve:
+    """:func:`fit_nested` in slices of bounded time, for a page that must keep answering while it runs.
+
+    The work is a fixed list of blocks: the cross-moments ``k``, the Gram matrix :data:`GRAM_BLOCK` rows at
+    a time (:func:`gram_rows`), then the Cholesky factor of ``K + eps I`` as many columns at a time
+    (:func:`_cholesky_columns`; a failed block raises the jitter x10 and starts the factor again). A
+    sign-symmetric pool without biases is one block (its even/odd factorization, an eighth of the work).
+    :meth:`advance` runs blocks for about ``max_seconds`` (at least one) and continues where the last call
+    stopped; the blocks are the same whatever the slices, so :attr:`result` is bit for bit
+    :func:`fit_nested`'s. ``done`` and ``total`` count blocks (the "k of n" a page shows), ``stage`` names
+    the one running next."""
+
+    def __init__(self, pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None):
+        self.pool, self.target = _check_pool(pool), check_target(target)
+        self.jitter, self.device = _check_nonneg("jitter", jitter), _device(device)
+        R = pool.width
+        self._paired = _is_paired(pool)
+        self._blocks = -(-R // GRAM_BLOCK)
+        self.total = 2 if self._paired else 1 + 2 * self._blocks
+        self.done = 0
+        self.result: NestedFit | None = None
+        self._k = self._K = self._L = None
+        if not self._paired:
+            check_memory(factor_bytes(R, pool.b is not None), f"the Gram matrix of {R} features", self.device)
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None
+
+    @property
+    def stage(self) -> str:
+        """What the next block computes."""
+        if self.done == 0:
+            return "cross-moments"
+        if self._paired:
+            return "even/odd factorization"
+        return "Gram matrix rows" if self.done <= self._blocks else "Cholesky factor columns"
+
+    def advance(self, *, max_seconds=None) -> NestedFit | None:
+        """Run blocks for about ``max_seconds`` (past one block; ``None``: to the end); the fit once finished."""
+        if max_seconds is not None:
+            max_seconds = positive("max_seconds", max_seconds)
+        t0 = time.perf_counter()
+        while self.result is None:
+            self._block()
+            if max_seconds is not None and time.perf_counter() - t0 >= max_seconds:
+                break
+        return self.result
+
+    def _block(self):
+        pool, dev, n = self.pool, self.device, self._blocks
+        if self.done == 0:
+            k, self._kss = _moments(pool, self.target, pool.d)
+            self._k = torch.as_tensor(k, device=dev)
+        elif self._paired:
+            factor = _PairedFactor(torch.as_tensor(pool.W[0::2], dtype=torch.float64, device=dev), self.jitter)
+            self.result = NestedFit(pool, self.target, self._k, self._kss, factor)
+        elif self.done <= n:
+            if self._K is None:
+                self._K = torch.empty(pool.width, pool.width, dtype=torch.float64, device=dev)
+            start = (self.done - 1) * GRAM_BLOCK
+            stop = min(pool.width, start + GRAM_BLOCK)
+            self._K[start:stop] = gram_rows(pool, start, stop, device=dev)
+        else:
+            if self._L is None:
+                self._L, self._scale = torch.zeros_like(self._K), _diag_scale(self._K)
+            start = (self.done - 1 - n) * GRAM_BLOCK
+            if not _cholesky_columns(self._K, self._L, start, self.jitter * self._scale):
+                self.jitter, self._L = _more_jitter(self.jitter), None     # the factor again, from column 0
+                self.done = 1 + n
+                return
+            if self.done == self.total - 1:
+                factor = _DenseFactor(self._K, self.jitter, L=self._L)
+                self.result = NestedFit(pool, self.target, self._k, self._kss, factor)
+                self._K = self._L = None
+        self.done += 1
+
+
 def fit_nested(pool: FeaturePool, target=None, *, jitter: float = DEFAULT_JITTER, device=None) -> NestedFit:
-    """Factor the Gram matrix of ``pool`` once; see :class:`NestedFit`."""
+    """Factor the Gram matrix of ``pool`` once; see :class:`NestedFit` (in slices: :class:`NestedSolve`)."""
     target = check_target(target)
     if not isinstance(pool, FeaturePool):
         raise TypeError(f"pool must be a FeaturePool (from sample_features), got {type(pool).__name__}")
-    jitter = _check_nonneg("jitter", jitter)
-    dev = _device(device)
-    k, kss = _moments(pool, target, pool.d)
-    if _is_paired(pool):
-        factor = _PairedFactor(torch.as_tensor(pool.W[0::2], dtype=torch.float64, device=dev), jitter)
-    else:
-        factor = _DenseFactor(gram_matrix(pool, device=dev), jitter)
-    return NestedFit(pool, target, torch.as_tensor(k, device=dev), kss, factor)
+    return NestedSolve(pool, target, jitter=jitter, device=device).advance()
 
 
 def fit_population(pool: FeaturePool, target=None, *, magnitude=None, ridge=None, device=None) -> FitResult:
@@ -756,7 +877,9 @@ def rf_error_curve(d, widths, *, target=None, distribution="sphere", symmetric=F
                              f"has one (its error is exact); drop samples={samples}")
     R = int(widths.max())
     if exact:     # the pool and the Gram matrix (or the even Gram of sign-symmetric pairs) with its factor
-        check_memory(8.0 * 3 * R * d + gram_bytes(R, bool(bias_std)),
+        # the Gram matrix and its factor stay while a budget QP runs: one more (R, R) array (measured 2.75 R^2 in
+        # all on 1200 biased features, tests/test_tails.py)
+        check_memory(8.0 * 3 * R * d + factor_bytes(R, bool(bias_std)) + (8.0 * R * R if magnitude is not None else 0),
                      f"the pool and Gram matrix of {R} features", device)
     pool = sample_features(d, R, distribution=distribution, symmetric=symmetric, bias_std=bias_std, seed=seed)
     fits, jitter = [], 0.0

@@ -37,6 +37,7 @@ __all__ = [
     "relu_kernel_grad",
     "biased_relu_kernel",
     "biased_relu_pair_gram",
+    "biased_relu_pair_rows",
     "relu_hermite_coefficients",
     "biased_relu_hermite_coefficients",
     "hermite_coefficients",
@@ -507,21 +508,38 @@ def biased_relu_pair_gram(W, b) -> np.ndarray:
     ``K(+i, -j) = H_ij - M_ij`` and ``K(-i, -j) = H_ij - M_ij - M_ji + C_ij``, where ``H`` is the half pool's
     kernel, ``C_ij = E[A_i A_j] = <w_i,w_j> + b_i b_j`` and, by Stein's lemma,
     ``M_ij = E[relu(A_i) A_j] = E[relu(A_i)] b_j + <w_i,w_j> Phi(b_i / |w_i|)``.
-    Returns the ``(2P, 2P)`` matrix, pairs interleaved."""
+    Returns the ``(2P, 2P)`` matrix, pairs interleaved (:func:`biased_relu_pair_rows` gives its rows in blocks)."""
     W = as_matrix("W", W)
     b = as_vector("b", b, W.shape[0])
-    H = biased_relu_kernel(W, b, precise=False)
+    return biased_relu_pair_rows(W, b, 0, len(b))
+
+
+def biased_relu_pair_rows(W, b, start: int, stop: int) -> np.ndarray:
+    """Rows ``2 start .. 2 stop - 1`` of :func:`biased_relu_pair_gram` (pairs ``start .. stop - 1``), shape
+    ``(2 (stop - start), 2P)``: the Gram matrix of a wide pool in row blocks (the dashboards compute it in
+    slices). All of it (``start = 0, stop = P``) is the whole matrix."""
+    W = as_matrix("W", W)
+    b = as_vector("b", b, W.shape[0])
+    P = len(b)
+    start, stop = nonneg_int("start", start), nonneg_int("stop", stop)
+    if not start < stop <= P:
+        raise ValueError(f"start and stop must satisfy 0 <= start < stop <= {P} (the number of pairs), "
+                         f"got start={start}, stop={stop}")
+    whole = start == 0 and stop == P
+    Wi, bi = W[start:stop], b[start:stop]
+    H = biased_relu_kernel(W, b, precise=False) if whole else biased_relu_kernel(Wi, bi, W, b, precise=False)
     n = np.linalg.norm(W, axis=1)
-    G = W @ W.T
+    G = Wi @ W.T                                                               # <w_i, w_j>, i in the block
     with np.errstate(divide="ignore", invalid="ignore"):
         step = np.where(n > 0, special.ndtr(b / np.where(n > 0, n, 1.0)), (b > 0).astype(float))   # P(A_i > 0)
-    M = relu_gaussian_mean(b, n)[:, None] * b[None, :] + G * step[:, None]     # M_ij = E[relu(A_i) A_j]
-    P = len(b)
-    K = np.empty((2 * P, 2 * P))
+    mean = relu_gaussian_mean(b, n)                                            # E[relu(A_i)]
+    M = mean[start:stop, None] * b[None, :] + G * step[start:stop, None]     # M_ij = E[relu(A_i) A_j]
+    Mt = b[start:stop, None] * mean[None, :] + G * step[None, :]             # M_ji
+    K = np.empty((2 * (stop - start), 2 * P))
     K[0::2, 0::2] = H
     K[0::2, 1::2] = H - M
-    K[1::2, 0::2] = H - M.T
-    K[1::2, 1::2] = K[0::2, 1::2] - M.T + G + b[:, None] * b[None, :]
+    K[1::2, 0::2] = H - Mt
+    K[1::2, 1::2] = K[0::2, 1::2] - Mt + G + bi[:, None] * b[None, :]
     return K
 
 

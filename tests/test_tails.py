@@ -31,7 +31,7 @@ import rfexplore as rf
 from rfexplore import gaussian as g
 from rfexplore import tails, validation
 from rfexplore.features import FeaturePool
-from rfexplore.fit import gram_matrix, sample_fit_bytes, sample_inputs
+from rfexplore.fit import factor_bytes, gram_bytes, gram_matrix, sample_fit_bytes, sample_inputs
 
 mp.mp.dps = 50
 
@@ -508,14 +508,15 @@ def test_numpy_estimates_are_not_below_the_traced_peak():
     ("fit_samples", "p = rf.sample_features(20, 300, seed=0); fit_samples(p, n=100)",
      "fit_samples(p, n=60_000)", lambda: sample_fit_bytes(60_000, 60_000, 300, 20)),
     ("Gram, biased", "p = rf.sample_features(20, 1200, bias_std=1.0, seed=0); gram_matrix(p.head(10))",
-     "gram_matrix(p)", lambda: (g.FAST_KERNEL_BUFFERS + 1) * 8.0 * 1200 * 1200),
+     "gram_matrix(p)", lambda: gram_bytes(1200, True)),
     ("Gram, biased, sign-symmetric (half-pool kernel)",
      "p = rf.sample_features(20, 1200, bias_std=1.0, symmetric=True, seed=0); gram_matrix(p.head(10))",
-     "gram_matrix(p)", lambda: (g.FAST_KERNEL_BUFFERS + 1) * 8.0 * 1200 * 1200),
-    # the whole curve of a biased pool (Gram, factor, a budget QP): measured ~3.6 R^2 doubles, checked as 7 R^2
+     "gram_matrix(p)", lambda: gram_bytes(1200, True)),
+    # the whole curve of a biased pool (Gram in row blocks, factor, a budget QP): measured ~2.75 R^2 doubles,
+    # checked as rf_error_curve's estimate (~3.4 R^2)
     ("rf_error_curve, biased, budget", "rf.rf_error_curve(5, [10], bias_std=1.0, magnitude=1.0)",
      "rf.rf_error_curve(20, [600, 1200], bias_std=1.0, magnitude=0.5)",
-     lambda: 8.0 * (3 * 1200 * 20 + (g.FAST_KERNEL_BUFFERS + 1) * 1200 * 1200)),
+     lambda: 8.0 * 3 * 1200 * 20 + factor_bytes(1200, True) + 8.0 * 1200 * 1200),
 ])
 def test_memory_estimates_are_not_below_the_measured_peak(name, setup, call, estimate):
     try:

@@ -17,7 +17,9 @@ all of them:
 * **unfinished work** (``Spec.refine``): a result that needs more computing is shown at once, marked by
   the dashboard as not final, and refined in short slices scheduled on the kernel's event loop, so the
   page keeps answering in between; a new state drops the old work, :meth:`Explorer.stop` stops it and
-  :meth:`Explorer.finish` runs it to the end at once (scripts, tests, headless use).
+  :meth:`Explorer.finish` runs it to the end at once (scripts, tests, headless use). A result that is not
+  yet a picture (``ready`` False: a factorization still running) is never drawn: the previous picture stays,
+  dimmed and labelled "computing… k of n", until the new one is complete.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class Spec:
     field in ``redraw_on`` changed; ``play``; ``numbers`` (the readout as plain numbers), ``export`` (more
     data for the JSON download) and ``csv(state, result)``; ``refine(state, result)``: the result one short
     slice of unfinished work further, or ``None`` when it is final (see :meth:`Explorer.finish`); a result with
-    a ``pending`` attribute says by it whether it needs more.
+    a ``pending`` attribute says by it whether it needs more, one with ``ready`` False is no picture yet (work
+    that ``refine`` turns into a result; its ``progress_note`` says how far it is).
     """
 
     name: str
@@ -121,6 +124,11 @@ def data_table(head, rows, caption: str = "") -> str:
             f"<tr>{top}</tr>{body}</table>")
 
 
+def _ready(result) -> bool:
+    """A result is a picture unless it says ``ready`` False (work still to be done before anything is drawn)."""
+    return bool(getattr(result, "ready", True))
+
+
 def _escape(s) -> str:
     return html.escape(str(s), quote=False)
 
@@ -147,6 +155,7 @@ STYLE = """<style>
 .rfexplore-dashboard .widget-readout:focus-visible {
   outline: 3px solid #0072B2 !important; outline-offset: 2px; box-shadow: 0 0 0 5px rgba(0, 114, 178, 0.25); }
 .rfexplore-dashboard .widget-label, .rfexplore-dashboard .widget-readout { overflow: visible; }
+.rfexplore-dashboard .rfx-stale { opacity: 0.45; }
 </style>"""
 _WRAP = dict(flex_flow="row wrap", align_items="center")
 
@@ -170,7 +179,10 @@ class Explorer:
         self.static = True if self.headless else figure_backend()[0] == "static" if static is None else bool(static)
         self._controls = spec.state.controls(spec.context)
         self.state = state.checked(spec.context)
-        self.result = spec.compute(self.state)           # the first picture must be valid
+        self._next = None                                # (state, work) of a picture not yet ready
+        self.result = spec.compute(self.state)           # the first picture must be valid: its work runs here
+        while not _ready(self.result):
+            self.result = spec.refine(self.state, self.result)
         self.progress = Progress()
         figs = spec.figures(self.state, self.result, self.progress)
         columns = min(spec.columns, len(figs))
@@ -178,6 +190,8 @@ class Explorer:
                       for name, f in zip(spec.figure_names, figs, strict=True)}
         self._muted = False
         self.status, self.readout, self.downloads = widgets.HTML(), widgets.HTML(), widgets.HTML()
+        self.w_computing = widgets.HTML(layout=widgets.Layout(display="none"))   # over the figures: not up to date
+        self.w_computing.add_class("rfx-computing")
         self._build_controls()
         self._show_readout()
         self.widget = self._layout(columns)
@@ -213,8 +227,13 @@ class Explorer:
         try:
             if config is not None and not isinstance(config, self.spec.state):
                 raise TypeError(f"config must be a {self.spec.state.__name__}, got {type(config).__name__}")
-            new = replace(config or self.state, **changes).checked(self.spec.context)
-            if new == self.state:
+            base = self.target
+            new = replace(config or base, **changes).checked(self.spec.context)
+            if new == base or new == self.state:
+                if new != base:                  # back to the picture shown: the other picture's work is dropped
+                    self._next = None
+                    self._unmark()
+                    self._start_refining()
                 self.status.value = ""
                 self._sync_widgets()
                 return True
@@ -224,8 +243,17 @@ class Explorer:
         except KeyboardInterrupt:
             self._refuse("interrupted: the last picture is kept")
             raise
-        self._commit(new, result)
+        if _ready(result):
+            self._commit(new, result)
+        else:
+            self._defer(new, result)
         return True
+
+    @property
+    def target(self):
+        """The state the controls show: the one being computed while a new picture is not ready, else
+        :attr:`state` (the picture's)."""
+        return self.state if self._next is None else self._next[0]
 
     def load(self, text: str) -> bool:
         """Restore a state from a JSON object or a query string; False (and a visible message) if refused."""
@@ -244,7 +272,33 @@ class Explorer:
         self._sync_widgets()
         return False
 
+    def _defer(self, new, work):
+        """A new state whose picture is not ready: the controls show it, the figures stay (dimmed, labelled)."""
+        self._next = (new, work)
+        self.status.value = ""
+        self._sync_widgets(texts=False)
+        self._mark(work)
+        self._start_refining()
+
+    def _mark(self, work):
+        note = _escape(getattr(work, "progress_note", ""))
+        self.w_computing.value = ('<div role="status" style="color:#b35900;font-weight:600">'
+                                  f"⏳ computing… {note} — the figures and the readout still show the previous "
+                                  "settings; they are replaced when the new picture is complete (Stop computing "
+                                  "keeps them)</div>")
+        self.w_computing.layout.display = None
+        self._grid.add_class("rfx-stale")
+        self.readout.add_class("rfx-stale")
+
+    def _unmark(self):
+        self.w_computing.value, self.w_computing.layout.display = "", "none"
+        self._grid.remove_class("rfx-stale")
+        self.readout.remove_class("rfx-stale")
+
     def _commit(self, new, result):
+        if self._next is not None:
+            self._next = None
+            self._unmark()
         old, self.state, self.result = self.state, new, result
         self.status.value = ""
         self.progress = Progress()
@@ -319,7 +373,8 @@ class Explorer:
     def finish(self, max_slices: int | None = None) -> bool:
         """Run the unfinished work now, slice after slice (at most ``max_slices``), updating the figures and
         readout after each; True once the result is final. What the event loop does on screen, for scripts,
-        tests and headless dashboards (which schedule nothing)."""
+        tests and headless dashboards (which schedule nothing). A picture not yet ready (:attr:`target` differs
+        from :attr:`state`) is drawn once its work is done; until then the figures show :attr:`state`."""
         done = 0
         while self._pending and (max_slices is None or done < max_slices):
             self._refine_once()
@@ -328,16 +383,31 @@ class Explorer:
 
     def stop(self) -> None:
         """Stop the scheduled slices (the page's "Stop computing" button); the result shown stays, marked as it
-        is (:meth:`finish` continues it, and any change of state starts the new state's own work)."""
+        is (:meth:`finish` continues it, and any change of state starts the new state's own work). A picture
+        not yet ready is dropped: the controls go back to the settings of the figures, which say so."""
         self._generation += 1
-        if self._pending:
+        if self._next is not None:
+            note = getattr(self._next[1], "progress_note", "")
+            self._next = None
+            self._pending = self.spec.refine is not None and bool(getattr(self.result, "pending", True))
+            self._sync_widgets()
+            self.w_computing.value = ('<div role="status" style="color:#555;font-weight:600">'
+                                      f"⏹ Stopped at {_escape(note)}: the new settings were not computed; the "
+                                      "figures, the readout and the controls show the settings before them. Change a "
+                                      "control to compute again.</div>")
+            self._grid.remove_class("rfx-stale")
+            self.readout.remove_class("rfx-stale")
+        elif self._pending:
             self.status.value = ('<div style="color:#555">Stopped: the result shown is not final (still marked '
                                  "so); change any control to compute again.</div>")
         self.w_stop.layout.display = "none"
 
     def _start_refining(self):
         self._generation += 1
-        self._pending = self.spec.refine is not None and bool(getattr(self.result, "pending", True))
+        self._pending = self.spec.refine is not None and (
+            self._next is not None or bool(getattr(self.result, "pending", True)))
+        if self._next is None and self.w_computing.layout.display is None:
+            self._unmark()                       # a "stopped" note goes with the next picture
         self._show_stop()
         if self._pending and not self.headless:
             self._later(self._generation)
@@ -360,10 +430,17 @@ class Explorer:
         try:
             self._refine_once()
         except KeyboardInterrupt:
+            if self._next is not None:           # a picture not ready: dropped, as by Stop
+                self.stop()
+                self._refuse("interrupted: the new settings were not computed; the picture and the controls "
+                             "show the settings before them")
+                return
             self.w_stop.layout.display = "none"
             self._refuse("interrupted: the result shown is not final")
             return
         except (ValueError, TypeError, MemoryError) as exc:
+            if self._next is not None:
+                self.stop()
             self._pending = False
             self._show_stop()
             self._refuse(str(exc))
@@ -372,6 +449,15 @@ class Explorer:
             self._later(generation)
 
     def _refine_once(self):
+        if self._next is not None:               # a picture not ready yet: one slice of its work
+            state, work = self._next
+            work = self.spec.refine(state, work)
+            if _ready(work):
+                self._commit(state, work)
+            else:
+                self._next = (state, work)
+                self._mark(work)
+            return
         result = self.spec.refine(self.state, self.result)
         if result is None:
             self._pending = False
@@ -481,7 +567,7 @@ class Explorer:
         self._muted = True
         try:
             for name, w in self.controls.items():
-                value, c = getattr(self.state, name), self._controls[name]
+                value, c = getattr(self.target, name), self._controls[name]
                 if c.off:
                     self.toggles[name].value = value is not None
                     w.disabled = value is None
@@ -490,7 +576,7 @@ class Explorer:
                 if c.read(w.value) != value:
                     c.show(w, value)
                 if c.when:
-                    w.disabled = not c.live(self.state)
+                    w.disabled = not c.live(self.target)
             if self.spec.play is not None:
                 steps = self.steps
                 if self.play.max != steps:
@@ -537,7 +623,8 @@ class Explorer:
                                                                    grid_gap="8px 16px"))
         share = widgets.VBox([widgets.HBox([self.w_config, self.w_load, self.w_export],
                                            layout=widgets.Layout(**_WRAP)), self.downloads])
-        box = widgets.VBox(head + [top, figure_grid(self.slots.values(), columns), share])
+        self._grid = figure_grid(self.slots.values(), columns)
+        box = widgets.VBox(head + [top, self.w_computing, self._grid, share])
         box.add_class("rfexplore-dashboard")
         return box
 

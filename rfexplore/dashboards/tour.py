@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import plots, validation
-from ..experiments import TOUR_OFFSETS, tour_refine, tour_result, tour_training
+from ..experiments import TOUR_OFFSETS, tour_advance, tour_refine, tour_result, tour_training
 from ._base import Control, Explorer, Play, Progress, Spec, State, readout_table
 from ._figures import apply_patch
 from ._page import split_link
@@ -25,6 +25,7 @@ __all__ = ["TourConfig", "TourDashboard", "tour"]
 RF_TRACE, NEURON_TRACE = "random features (output layer trained)", "single neuron (gradient descent)"
 BUDGET_TRACE = "with magnitude budget M"
 BUDGET_SLICE = 0.1       # seconds: a budget fit runs this long before the page answers, then in slices as long
+FACTOR_SLICE = 0.1       # seconds: a new pool's Gram matrix and factor (feature biases, i.i.d. features) likewise
 FEATURE_BIAS_STD = 1.0                  # "feature biases" ticked: b_i ~ N(0, 1)
 TARGET_OPTIONS = (
     ("unit neuron [⟨w*,x⟩]₊ — the easy case: a polynomial staircase (Ghorbani et al. 2019)", "unit"),
@@ -88,17 +89,21 @@ class TourConfig(State):
 # ---------------------------------------------------------------- compute: calls into experiments
 
 
-def _compute(pool_size, budget_seconds):
+def _compute(pool_size, budget_seconds, factor_seconds=None):
     def compute(c: TourConfig):
         return tour_result(c.d, c.width, pool_size=pool_size, magnitude=c.magnitude, target_norm=c.target_norm,
                            lr=c.lr, seed=c.seed, symmetric=c.symmetric, target=c.target, offset=c.offset,
-                           bias_std=FEATURE_BIAS_STD if c.biases else 0.0, budget_seconds=budget_seconds)
+                           bias_std=FEATURE_BIAS_STD if c.biases else 0.0, budget_seconds=budget_seconds,
+                           factor_seconds=factor_seconds)
     return compute
 
 
-def _refine(budget_seconds):
-    """One more slice of an unfinished budget fit (``None`` once it is final)."""
+def _refine(budget_seconds, factor_seconds=None):
+    """One more slice of a pool's factorization (a ``TourWork``: no picture yet) or of an unfinished budget fit
+    (``None`` once it is final)."""
     def refine(c: TourConfig, res):
+        if not res.ready:
+            return tour_advance(res, max_seconds=factor_seconds)
         if not res.pending:
             return None
         return replace(res, point=tour_refine(res.curve, res.point, max_seconds=budget_seconds))
@@ -305,25 +310,37 @@ class TourDashboard(Explorer):
         iterate so far, marked not yet converged on the width figure and in the readout, and runs
         on in slices as long between the page's events (or at once with :meth:`finish`); the
         finished number is the same bits whatever the slices were.
+    factor_seconds : float or None, optional
+        Likewise for a new pool's Gram matrix and Cholesky factor (feature biases or i.i.d. features:
+        ~1-3 s at 4096 features; default ``FACTOR_SLICE`` on screen, ``None`` when headless): until it is
+        done the previous picture stays, dimmed and labelled "computing… k of n blocks", and the new
+        picture has the bits of one uninterrupted computation.
     """
 
     def __init__(self, config: TourConfig | None = None, *, pool_size: int = 4096, static: bool | None = None,
-                 headless: bool = False, budget_seconds: float | None | str = "auto", lecture: bool = False):
+                 headless: bool = False, budget_seconds: float | None | str = "auto",
+                 factor_seconds: float | None | str = "auto", lecture: bool = False):
         self.pool_size = validation.positive_int("pool_size", pool_size)
-        if isinstance(budget_seconds, str) and budget_seconds == "auto":
-            budget_seconds = None if headless else BUDGET_SLICE
-        elif budget_seconds is not None:
-            budget_seconds = validation.positive("budget_seconds", budget_seconds)
-        self.budget_seconds = budget_seconds
+        budget_seconds = _slice("budget_seconds", budget_seconds, None if headless else BUDGET_SLICE)
+        factor_seconds = _slice("factor_seconds", factor_seconds, None if headless else FACTOR_SLICE)
+        self.budget_seconds, self.factor_seconds = budget_seconds, factor_seconds
         spec = Spec(
-            name="tour", state=TourConfig, compute=_compute(self.pool_size, budget_seconds), figures=_figures,
+            name="tour", state=TourConfig, compute=_compute(self.pool_size, budget_seconds, factor_seconds),
+            figures=_figures,
             figure_names=("training", "width", "magnitude", "trajectory"), readout=_readout,
             context={"pool_size": self.pool_size}, heading="<b>Knobs</b>", marks=_marks,
             redraw_on=("d", "seed", "symmetric", "target_norm", "target", "offset", "biases"),
             play=Play(steps="steps", train=_train, frame=_frame, heading="<b>Training</b> (both models, same steps)"),
-            numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds))
+            numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds, factor_seconds))
         super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless,
                          lecture=lecture)
+
+
+def _slice(name, value, auto):
+    """A slice length: ``"auto"`` (``auto``), ``None`` (no slicing) or positive seconds."""
+    if isinstance(value, str) and value == "auto":
+        return auto
+    return None if value is None else validation.positive(name, value)
 
 
 def tour(query: str | None = None, **kwargs) -> TourDashboard:

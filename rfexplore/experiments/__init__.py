@@ -107,6 +107,8 @@ from .tour import (
     TourPoint,
     TourResult,
     TourTraining,
+    TourWork,
+    tour_advance,
     tour_curve,
     tour_plateau,
     tour_point,
@@ -139,6 +141,7 @@ __all__ = [
     "PROOF_POOL_RANGE", "PROOF_SIGMAS", "ProofCurves", "ProofResult", "proof_component", "proof_curves", "proof_fit",
     "proof_result",
     "TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
-    "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
+    "TourWork", "tour_advance", "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start",
+    "tour_target",
     "tour_training",
 ]

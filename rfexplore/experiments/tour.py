@@ -31,15 +31,15 @@ import numpy as np
 from .. import validation
 from ..biased_neuron import train_biased_neuron
 from ..features import sample_features
-from ..fit import fit_nested
+from ..fit import NestedSolve, fit_nested
 from ..gaussian import rf_staircase
 from ..targets import ReluTarget, TriangleWaveTarget
 from ..train import train_neuron, train_rf
 from ._cache import CACHE, Cache
 
 __all__ = ["TOUR_OFFSETS", "TOUR_PERIOD", "TOUR_TARGETS", "TourCurve", "TourPoint", "TourResult", "TourTraining",
-           "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result", "tour_start", "tour_target",
-           "tour_training"]
+           "TourWork", "tour_advance", "tour_curve", "tour_plateau", "tour_point", "tour_refine", "tour_result",
+           "tour_start", "tour_target", "tour_training"]
 
 TOUR_TARGETS = ("unit", "offset", "periodic")
 TOUR_PERIOD = 1.0                                        # period of the zig-zag, in units of <w*, x>
@@ -135,11 +135,17 @@ def _grid(n_max: int, points: int = 40) -> np.ndarray:
     return np.unique(np.round(np.logspace(0, math.log10(n_max), points)).astype(int))
 
 
+def _pool_key(d, pool_size, symmetric, seed, bias_std=0.0):
+    return ("tour_pool", int(d), int(pool_size), bool(symmetric), int(seed)) + ((float(bias_std),) if bias_std else ())
+
+
+def _pool(d, pool_size, symmetric, seed, bias_std):
+    return sample_features(d, pool_size, symmetric=bool(symmetric), bias_std=float(bias_std), seed=seed)
+
+
 def _pool_fit(d, pool_size, symmetric, seed, cache, bias_std=0.0):
-    key = ("tour_pool", int(d), int(pool_size), bool(symmetric), int(seed)) + ((float(bias_std),) if bias_std else ())
-    return cache.remember(key, lambda: fit_nested(
-        sample_features(d, pool_size, symmetric=bool(symmetric), bias_std=float(bias_std), seed=seed),
-        ReluTarget(norm=1.0)))
+    return cache.remember(_pool_key(d, pool_size, symmetric, seed, bias_std),
+                          lambda: fit_nested(_pool(d, pool_size, symmetric, seed, bias_std), ReluTarget(norm=1.0)))
 
 
 def _target_key(target, offset, bias_std):
@@ -171,9 +177,12 @@ def tour_curve(d: int, *, pool_size: int, symmetric: bool = True, seed: int = 0,
                          grid_magnitudes=np.array([nested.fit(int(m)).magnitude for m in grid]),
                          staircase=staircase, target=target, offset=offset, bias_std=bias_std)
 
+    return cache.remember(_curve_key(d, pool_size, symmetric, seed, target_norm, target, offset, bias_std), build)
+
+
+def _curve_key(d, pool_size, symmetric, seed, target_norm, target, offset, bias_std):
     key = ("tour_curve", int(d), int(pool_size), bool(symmetric), int(seed), float(target_norm))
-    key += _target_key(target, offset, bias_std)
-    return cache.remember(key, build)
+    return key + _target_key(target, offset, bias_std)
 
 
 BUDGET_MAX_STEPS = 20000     # a tour's budget fit gives up (stays marked not converged) after this many steps
@@ -294,20 +303,86 @@ class TourResult:
     plateau: float | None         # None where the curve has no staircase (see TourCurve)
     start: object                 # NeuronResult (BiasedNeuronResult) of one step: entry 0 is the start; None: zig-zag
 
+    ready = True                  # a picture (a TourWork is not one yet)
+
     @property
     def pending(self) -> bool:
         """True while the budget fit is unfinished (:func:`tour_refine`)."""
         return self.point.pending
 
 
+@dataclass(frozen=True)
+class TourWork:
+    """A tour setting whose pool is still being factored (:func:`tour_result` with ``factor_seconds``): no
+    picture yet. :func:`tour_advance` runs it further, to the :class:`TourResult` of the same bits as one
+    uninterrupted :func:`tour_result`. ``done`` of ``total`` blocks are computed; ``stage`` runs next."""
+
+    settings: dict                # tour_result's arguments
+    solve: object = field(repr=False, compare=False)              # NestedSolve of the pool
+    ready = False
+    pending = True
+
+    @property
+    def done(self) -> int:
+        return self.solve.done
+
+    @property
+    def total(self) -> int:
+        return self.solve.total
+
+    @property
+    def stage(self) -> str:
+        return self.solve.stage
+
+    @property
+    def progress_note(self) -> str:
+        """``"Gram matrix rows: 5 of 33 blocks"``: where the factorization is."""
+        return f"{self.stage}: {self.done} of {self.total} blocks"
+
+
+def tour_advance(work: TourWork, *, max_seconds: float | None = None) -> TourWork | TourResult:
+    """``work`` one slice further (about ``max_seconds``, past one block; ``None``: to the end): the same
+    ``work`` while the pool's factorization runs, then the :class:`TourResult` (its budget fit, if any, run
+    for the ``budget_seconds`` it was given and continued by :func:`tour_refine`)."""
+    if not isinstance(work, TourWork):
+        raise TypeError(f"work must be a TourWork (from tour_result with factor_seconds), got {type(work).__name__}")
+    if max_seconds is not None:
+        max_seconds = validation.positive("max_seconds", max_seconds)
+    nested = work.solve.advance(max_seconds=max_seconds)
+    if nested is None:
+        return work
+    s = work.settings
+    cache = CACHE if s["cache"] is None else s["cache"]
+    cache.put(_pool_key(s["d"], s["pool_size"], s["symmetric"], s["seed"], s["bias_std"]), nested)
+    return tour_result(**s)
+
+
 def tour_result(d: int, width: int, *, pool_size: int, magnitude: float | None = None, target_norm: float = 1.0,
                 lr: float = 0.1, seed: int = 0, symmetric: bool = True, target: str = "unit", offset: float = 1.25,
-                bias_std: float = 0.0, budget_seconds: float | None = None, cache: Cache | None = None) -> TourResult:
+                bias_std: float = 0.0, budget_seconds: float | None = None, factor_seconds: float | None = None,
+                cache: Cache | None = None) -> TourResult | TourWork:
     """:func:`tour_curve` (cached), :func:`tour_point` at ``width`` (its budget fit run for at most about
-    ``budget_seconds``; ``None``: to the end) and :func:`tour_start`."""
+    ``budget_seconds``; ``None``: to the end) and :func:`tour_start`.
+
+    ``factor_seconds``: where the pool's factorization is not cached, compute it for about that long (past one
+    block of :class:`~rfexplore.fit.NestedSolve`) and return a :class:`TourWork` if it is not done
+    (continue with :func:`tour_advance`); ``None``: all of it now."""
     width = validation.integer("width", width, low=1, high=pool_size)
     if budget_seconds is not None:
         budget_seconds = validation.positive("budget_seconds", budget_seconds)
+    if factor_seconds is not None:
+        factor_seconds = validation.positive("factor_seconds", factor_seconds)
+        c = CACHE if cache is None else cache
+        tour_target(target, norm=target_norm, offset=offset)                     # its errors before any work
+        bias_std = validation.nonneg("bias_std", bias_std)
+        off = float(offset) if target == "offset" else 0.0
+        if _curve_key(d, pool_size, symmetric, seed, target_norm, target, off, bias_std) not in c \
+                and _pool_key(d, pool_size, symmetric, seed, bias_std) not in c:
+            settings = dict(d=d, width=width, pool_size=pool_size, magnitude=magnitude, target_norm=target_norm,
+                            lr=lr, seed=seed, symmetric=symmetric, target=target, offset=offset, bias_std=bias_std,
+                            budget_seconds=budget_seconds, cache=cache)
+            solve = NestedSolve(_pool(d, pool_size, symmetric, seed, bias_std), ReluTarget(norm=1.0))
+            return tour_advance(TourWork(settings=settings, solve=solve), max_seconds=factor_seconds)
     curve = tour_curve(d, pool_size=pool_size, symmetric=symmetric, seed=seed, target_norm=target_norm, target=target,
                        offset=offset, bias_std=bias_std, cache=cache)
     point = tour_point(curve, int(width), magnitude, max_seconds=budget_seconds, cache=cache)
