@@ -148,7 +148,7 @@ def _by_source(profile, plotly_ids):
         cache[node_id] = k
         return k
 
-    for node_id, dt in zip(profile["samples"], deltas):
+    for node_id, dt in zip(profile["samples"], deltas, strict=True):
         totals[kind(node_id)] += dt / 1e6
     return dict(totals)
 
@@ -159,8 +159,8 @@ def _plotly_nodes(profile):
     ids = set()
     for n in profile["nodes"]:
         f = n["callFrame"]
-        if f.get("url", "") == "" and f.get("functionName") not in ("(root)", "(program)", "(idle)",
-                                                                     "(garbage collector)") and f.get("scriptId", "0") != "0":
+        native = f.get("functionName") in ("(root)", "(program)", "(idle)", "(garbage collector)")
+        if f.get("url", "") == "" and not native and f.get("scriptId", "0") != "0":
             ids.add(n["id"])
     return ids
 
@@ -170,7 +170,7 @@ def load_once(context, url, *, profile, timeout, settle_s):
     page.add_init_script(classroom._DRAWN_INIT_JS)
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
-    sizes = defaultdict(int)
+    sizes, urls = defaultdict(int), {}
     ws_bytes = [0]
 
     def on_response(resp):
@@ -180,6 +180,8 @@ def load_once(context, url, *, profile, timeout, settle_s):
             return
         kind = resp.request.resource_type
         sizes[kind] += len(body)
+        if kind in ("script", "stylesheet", "font"):
+            urls[resp.url.split("?")[0].split("/static/", 1)[-1]] = len(body)
 
     if profile:
         page.on("response", on_response)
@@ -202,6 +204,7 @@ def load_once(context, url, *, profile, timeout, settle_s):
         out["sources"] = _by_source(prof, _plotly_nodes(prof))
         out["profile"] = prof
         out["bytes"] = dict(sizes)
+        out["urls"] = urls
         out["ws_bytes"] = ws_bytes[0]
     page.close()
     return out
@@ -298,7 +301,9 @@ def table(r):
         b = x["bytes"]
         lines += ["", "Bytes the page received: " + ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in
                                                             sorted(b.items(), key=lambda kv: -kv[1]))
-                  + f"; websocket (kernel messages) {x['ws_bytes'] / 1e6:.2f} MB."]
+                  + f"; websocket (kernel messages) {x['ws_bytes'] / 1e6:.2f} MB. The largest files:"]
+        lines += [", ".join(f"{u} {n / 1e6:.2f} MB" for u, n in
+                            sorted(x["urls"].items(), key=lambda kv: -kv[1])[:10])]
     (b1, b5, _), (a1, a5, _) = r["load"]
     lines += ["", f"Machine: {os.cpu_count()} cores; load average (1 min / 5 min) {b1:.1f} / {b5:.1f} before, "
               f"{a1:.1f} / {a5:.1f} after; headless Chromium {harness.CHROMIUM}, software rendering "
