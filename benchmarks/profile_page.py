@@ -135,14 +135,16 @@ def _by_source(profile, plotly_ids):
         frame = n["callFrame"]
         url, fn = frame.get("url", ""), frame.get("functionName", "")
         # code run by plotly.js (its evaluation, and later its drawing): any ancestor or itself from plotly
-        k, top, walk = None, None, node_id
+        k, in_plotly, evaluating, walk = None, False, False, node_id
         while walk is not None:
-            if walk in plotly_ids:
-                top = walk
+            in_plotly = in_plotly or walk in plotly_ids
+            # the loader's whenQuiet compiles and runs the bundle (new Function): its whole subtree
+            evaluating = evaluating or nodes[walk]["callFrame"].get("functionName") == "whenQuiet"
             walk = parent.get(walk)
-        if top is not None:      # the loader's new Function is named "anonymous": evaluating plotly.js
-            evaluating = nodes[top]["callFrame"].get("functionName") == "anonymous"
-            k = "rfexplore: plotly.js, " + ("evaluating the bundle" if evaluating else "drawing the figures")
+        if evaluating:
+            k = "rfexplore: plotly.js, compiling and evaluating the bundle (the loader)"
+        elif in_plotly:
+            k = "rfexplore: plotly.js, drawing the figures"
         if k is None:
             k = next((name for name, match in SOURCES if match(url, fn)), f"other: {url.rsplit('/', 1)[-1][:40] or fn}")
         cache[node_id] = k
