@@ -8,7 +8,8 @@ What it sets, and why (measured numbers: README, "Serving a class"):
 
 * **Preheated kernels.** ``POOL`` kernels (``make app POOL=N``; default 2) start with the server and run
   the notebook before anyone asks; a page request takes one and gets the already-computed page, and Voila
-  starts a replacement ``fill_delay`` seconds later, once arriving pages are drawn (``refill_quiet``).
+  starts a replacement ``fill_delay`` seconds later, once arriving pages are drawn (``refill_quiet``) and
+  the machine's CPUs are no longer busy with them (``refill_busy_cpu``).
   Executing the tour costs about 15 CPU-seconds (importing torch, building the pool of features, the
   check cells), so on 2 cores ten students arriving at once would otherwise wait for 150 CPU-seconds.
   A kernel leaves the pool for one page only: students never share a kernel. A pooled kernel ran the
@@ -46,7 +47,7 @@ import os
 from datetime import datetime, timezone
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Integer
+from traitlets import Float, Integer
 
 # The settings `make app` serves with; each is a traitlets option, so `voila ... --Class.name=value` on the
 # command line overrides it (`make app ARGS=...`).
@@ -60,14 +61,14 @@ SETTINGS = {
                            "extension_denylist": ["jupyterlab-plotly", "@voila-dashboards/jupyterlab-preview",
                                                   "jupyterlab_pygments"]},
     # Refill the pool 5 s after a kernel leaves it, and then only once the arriving pages have connected
-    # and gone quiet (ClassKernelManager.refill_quiet): a class arriving at once gets its pages drawn
-    # before the replacements start computing.
+    # and gone quiet (ClassKernelManager.refill_quiet) and the CPUs are less than half busy (refill_busy_cpu):
+    # a class arriving at once gets its pages drawn before the replacements start computing.
     "VoilaKernelManager": {"fill_delay": 5.0},
     "MappingKernelManager": {"cull_idle_timeout": 40, "cull_interval": 5, "cull_connected": False,
                              "cull_busy": False},
     "ClassKernelManager": {"page_connect_timeout": 45, "connected_idle_timeout": 3 * 3600,
                            "render_stall_timeout": 60, "refill_quiet": 15,
-                           "refill_max_wait": 180},
+                           "refill_max_wait": 180, "refill_busy_cpu": 0.5},
 }
 # Kernels' environment (unless already set): one thread each; glibc returns freed blocks over 128 kB to
 # the system instead of keeping them (measured: about 20 MB less resident per tour kernel, same CPU time).
@@ -99,6 +100,41 @@ def cull_reason(*, busy, connections, ever_connected, idle_s, unclaimed_s, pages
     return None
 
 
+def read_cpu_times():
+    """(busy, total) jiffies of all the machine's CPUs so far (Linux ``/proc/stat``), or None elsewhere."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)      # idle + iowait
+    total = sum(fields[:8])                                       # guest time is already in user
+    return total - idle, total
+
+
+def cpu_busy_fraction(before, after):
+    """Fraction of the CPUs' time spent busy between two :func:`read_cpu_times` samples (None if unknown)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+def refill_wait_reason(*, arriving, handed_out, cpu_busy, cpu_known, refill_busy_cpu):
+    """Why a kernel for the pool should wait one more second before it starts, or None to start it now.
+
+    ``arriving``: a page handed a kernel recently has not connected or its kernel is not quiet yet;
+    ``handed_out``: a kernel left the pool for a page within ``refill_max_wait`` s; ``cpu_busy``: the
+    machine's CPUs' busy fraction over the last second (None: not measured yet); ``cpu_known``: the machine
+    says it (Linux). Running the notebook costs a pooled kernel about 15 CPU-seconds: started while the
+    arriving pages are still drawn it takes the cores they need (measured on 2 cores with the browsers on
+    the same machine: the refill's kernels used a third of the CPU while ten pages loaded)."""
+    if arriving:
+        return "arriving pages"
+    if handed_out and cpu_known and refill_busy_cpu < 1 and (cpu_busy is None or cpu_busy >= refill_busy_cpu):
+        return "busy CPUs" if cpu_busy is None else f"busy CPUs ({100 * cpu_busy:.0f} %)"
+    return None
+
+
 class ClassKernelManager(AsyncMappingKernelManager):
     """jupyter_server's kernel manager with the culling rules of :func:`cull_reason`. Voila wraps it
     into its pooling manager, which keeps pooled kernels out of culling and calls this for the rest;
@@ -113,6 +149,10 @@ class ClassKernelManager(AsyncMappingKernelManager):
         no message for this many seconds (the arriving pages are drawn), or at once if a page waits for
         its HTML.""")
     refill_max_wait = Integer(180, config=True, help="""The longest a pool refill waits for pages.""")
+    refill_busy_cpu = Float(0.5, config=True, help="""While a kernel left the pool for a page in the last
+        ``refill_max_wait`` s, a kernel for the pool also waits until the machine's CPUs were less than this
+        fraction busy over the last second: pages are still being drawn where their kernels, the server or
+        (on the same machine) their browsers keep the CPUs busy. 1 or more: do not wait for the CPUs.""")
     render_stall_timeout = Integer(60, config=True, help="""Seconds a kernel may sit idle while Voila's
         run of the notebook in it is unfinished before it is replaced (0: never).""")
 
@@ -149,16 +189,31 @@ class ClassKernelManager(AsyncMappingKernelManager):
                 arriving.append(kernel_id)
         return arriving
 
+    def _handed_out_recently(self):
+        """A running kernel left the pool for a page in the last ``refill_max_wait`` s."""
+        now = datetime.now(timezone.utc)
+        return any((now - since).total_seconds() <= self.refill_max_wait
+                   for kernel_id, since in self._out_since.items() if kernel_id in self._kernels)
+
     async def _wait_for_quiet_pages(self):
         """Hold a pool refill while arriving pages load (their browsers, and on a small server the other
-        pages, need the cores), but not when a page waits for its HTML (it may be waiting for this kernel),
-        and not longer than ``refill_max_wait``."""
-        waited = 0
-        while waited < self.refill_max_wait and self._pages_loading == 0 and self._arriving():
+        pages, need the cores; see :func:`refill_wait_reason`), but not when a page waits for its HTML (it
+        may be waiting for this kernel), and not longer than ``refill_max_wait``."""
+        waited, why, sample = 0, None, read_cpu_times()
+        while waited < self.refill_max_wait and self._pages_loading == 0:
+            now_sample = read_cpu_times()
+            busy = cpu_busy_fraction(sample, now_sample) if waited else None
+            sample = now_sample
+            reason = refill_wait_reason(arriving=bool(self._arriving()), handed_out=self._handed_out_recently(),
+                                        cpu_busy=busy, cpu_known=sample is not None,
+                                        refill_busy_cpu=self.refill_busy_cpu)
+            if reason is None:
+                break
+            why = reason
             await asyncio.sleep(1)
             waited += 1
         if waited:
-            self.log.info("Pool refill started after waiting %d s for arriving pages", waited)
+            self.log.info("Pool refill started after waiting %d s (last for %s)", waited, why)
 
     def page_traffic(self):
         """A page asked for something (a file, the kernel's model): pages are still loading."""

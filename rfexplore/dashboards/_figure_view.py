@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
+from pathlib import Path
 
 import anywidget
 import numpy as np
@@ -298,19 +300,42 @@ class PlotlyLoader(anywidget.AnyWidget):
 
     _esm = traitlets.Unicode(_LOADER_ESM).tag(sync=True)
     source = traitlets.Unicode("").tag(sync=True)
+    bundle = traitlets.Unicode("")     # which plotly.js :func:`plotly_js` chose (not sent to the page)
 
 
 _LOADER: PlotlyLoader | None = None
 
 
+# plotly.js's cartesian partial bundle (npm's plotly.js-cartesian-dist-min, kept in the package by
+# .ci/plotlyjs.py): every trace type the dashboards draw (scatter, bar, heatmap; a test checks each) in 1.5 MB
+# instead of the full bundle's 4.8 MB, which every page received in its widget state and then evaluated
+# (measured: benchmarks/profile_page.py, README "Serving a class").
+PARTIAL_BUNDLE = Path(__file__).resolve().with_name("plotlyjs") / "plotly-cartesian.min.js"
+_BUNDLE_VERSION = re.compile(r"plotly\.js \(cartesian - minified\) v(\S+)")
+
+
+def plotly_js() -> tuple[str, str]:
+    """(plotly.js source for the figure views, which bundle it is): the cartesian partial bundle when it is
+    the plotly.js version the installed plotly.py writes figures for, else plotly.py's full bundle (a newer
+    plotly.py may write attributes an older plotly.js does not know; `python .ci/plotlyjs.py write` fetches
+    the matching partial bundle)."""
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    if PARTIAL_BUNDLE.exists():
+        source = PARTIAL_BUNDLE.read_text(encoding="utf-8")
+        found = _BUNDLE_VERSION.search(source[:500])
+        if found and found.group(1) == get_plotlyjs_version():
+            return source, f"plotly.js-cartesian-dist-min {found.group(1)}"
+    return get_plotlyjs(), f"plotly.js {get_plotlyjs_version()} (plotly.py's full bundle)"
+
+
 def loader() -> PlotlyLoader:
     """The kernel's one :class:`PlotlyLoader` (created on first use; plotly.js read from the installed
-    plotly package, so no network is needed)."""
+    package, so no network is needed: :func:`plotly_js`)."""
     global _LOADER
     if _LOADER is None:
-        from plotly.offline import get_plotlyjs
-
-        _LOADER = PlotlyLoader(source=get_plotlyjs())
+        source, bundle = plotly_js()
+        _LOADER = PlotlyLoader(source=source, bundle=bundle)
     return _LOADER
 
 

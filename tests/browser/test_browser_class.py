@@ -45,6 +45,32 @@ def test_settings_bound_the_time_a_closed_page_keeps_its_kernel():
     assert s["VoilaConfiguration"]["preheat_kernel"] is True
 
 
+def wait_reason(**state):
+    base = dict(arriving=False, handed_out=True, cpu_busy=0.1, cpu_known=True, refill_busy_cpu=0.5)
+    return RULE.refill_wait_reason(**{**base, **state})
+
+
+def test_a_pool_refill_waits_for_arriving_pages_and_busy_cpus():
+    assert wait_reason(arriving=True) == "arriving pages"
+    assert wait_reason(cpu_busy=0.9) == "busy CPUs (90 %)"
+    assert wait_reason(cpu_busy=None) == "busy CPUs"                      # not measured yet: one more second
+    assert wait_reason(cpu_busy=0.49) is None                             # quiet enough: start it
+    assert wait_reason(cpu_busy=0.9, handed_out=False) is None            # filling the pool at start-up
+    assert wait_reason(cpu_busy=0.9, cpu_known=False) is None             # no /proc/stat: pages only
+    assert wait_reason(cpu_busy=0.9, refill_busy_cpu=1.0) is None         # switched off
+    assert RULE.SETTINGS["ClassKernelManager"]["refill_busy_cpu"] == 0.5
+
+
+def test_cpu_busy_fraction_from_two_samples():
+    assert RULE.cpu_busy_fraction((100, 400), (130, 500)) == pytest.approx(0.3)
+    assert RULE.cpu_busy_fraction(None, (130, 500)) is None
+    assert RULE.cpu_busy_fraction((100, 400), (100, 400)) is None          # no time passed
+    sample = RULE.read_cpu_times()
+    if sample is not None:                                                 # Linux
+        busy, total = sample
+        assert 0 <= busy <= total
+
+
 @pytest.fixture
 def app(browser_context, tmp_path):
     server = start_app(APP_NOTEBOOK, tmp_path, pool=PAGES)
