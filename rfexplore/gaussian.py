@@ -238,15 +238,22 @@ def _Phi(z):
     return special.ndtr(z)
 
 
-def bivariate_normal_cdf(h, k, rho):
+def bivariate_normal_cdf(h, k, rho, theta=None):
     """``P(X < h, Y < k)`` for standard normals with correlation ``rho`` (|rho| < 1), vectorized.
+    ``theta``: the angle with ``cos(theta) = rho``, where it is known more accurately than ``rho`` (the angle
+    between two weight vectors): ``sqrt(1 - rho^2)`` and ``1 - rho`` are then taken from it, not from ``rho``,
+    which near 1 loses ``1e-16 / (1 - rho)`` of them relatively (a 1e-13 error of ``Phi2`` at ``1 - rho = 5e-8``).
 
     Owen (1956): ``Phi2 = Phi(h)/2 + Phi(k)/2 - T(h, a_h) - T(k, a_k) - beta`` with
     ``a_h = (k - rho h) / (h s)``, ``s = sqrt(1 - rho^2)`` and ``beta = 1/2`` when ``h k < 0``
     (or ``h k = 0`` with ``h + k < 0``), else 0.
     """
     h, k, rho = np.broadcast_arrays(*(np.asarray(t, dtype=np.float64) for t in (h, k, rho)))
-    s = np.sqrt(1.0 - rho * rho)
+    if theta is None:
+        s = np.sqrt(1.0 - rho * rho)
+    else:
+        theta = np.broadcast_to(np.asarray(theta, dtype=np.float64), h.shape)
+        s, omr = np.sin(theta), 2.0 * np.sin(0.5 * theta) ** 2
     # An exact zero is a removable singularity of a_h: an offset of 1e-200 changes Phi2 by ~1e-200
     # (1e-12 here cost 4e-13, e.g. a 2e-12 relative error for bias-free features), and keeps
     # a_h = O(1e200 / s) finite for |rho| <= 1 - 1e-12.
@@ -254,8 +261,10 @@ def bivariate_normal_cdf(h, k, rho):
     hs = np.where(np.abs(h) < tiny, np.where(h < 0, -tiny, tiny), h)
     ks = np.where(np.abs(k) < tiny, np.where(k < 0, -tiny, tiny), k)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ah = (ks - rho * hs) / (hs * s)
-        ak = (hs - rho * ks) / (ks * s)
+        if theta is None:
+            ah, ak = (ks - rho * hs) / (hs * s), (hs - rho * ks) / (ks * s)
+        else:                                       # k - rho h, without cancelling for k ~ h, rho ~ 1
+            ah, ak = ((ks - hs) + omr * hs) / (hs * s), ((hs - ks) + omr * ks) / (ks * s)
     beta = np.where((hs < 0) != (ks < 0), 0.5, 0.0)      # h k < 0, by signs: the product can underflow
     return 0.5 * _Phi(hs) + 0.5 * _Phi(ks) - special.owens_t(hs, ah) - special.owens_t(ks, ak) - beta
 
@@ -278,14 +287,15 @@ def biased_kernel_bytes(n: int, m: int, precise: bool = True) -> float:
     return BIASED_KERNEL_BUFFERS * 8.0 * n * m + blocks
 
 
-def _closed_product_moment(a, c, rho):
-    """``E[(a + X)_+ (c + Y)_+]`` for |rho| < 1 from the truncated bivariate normal (Rosenbaum 1961).
+def _closed_product_moment(a, c, rho, theta=None):
+    """``E[(a + X)_+ (c + Y)_+]`` for |rho| < 1 from the truncated bivariate normal (Rosenbaum 1961);
+    ``theta``: the angle of ``rho`` if known more accurately (see :func:`bivariate_normal_cdf`).
 
     Absolute error about ``2e-16 (1 + |a|)(1 + |c|)`` (the Owen's T terms are ``O(1)``), so it is
     relatively accurate only where the value is not small: see :func:`_truncated_product_moment`."""
-    s = np.sqrt((1.0 - rho) * (1.0 + rho))
+    s = np.sqrt((1.0 - rho) * (1.0 + rho)) if theta is None else np.sin(theta)
     h, k = -a, -c                                          # region X > h, Y > k
-    P = bivariate_normal_cdf(a, c, rho)                    # P(X > -a, Y > -c)
+    P = bivariate_normal_cdf(a, c, rho, theta)             # P(X > -a, Y > -c)
     Fh = _phi(h) * _Phi((rho * h - k) / s)                 # phi(h) P(Y > k | X = h)
     Fk = _phi(k) * _Phi((rho * k - h) / s)
     EX = Fh + rho * Fk                                     # E[X; region]
@@ -398,23 +408,25 @@ def _closed_entries(out, a, c, rho, flat):
         out.reshape(-1)[flat] = _truncated_product_moment(a[i], c[j], rho.reshape(-1)[flat], precise=False)
 
 
-def _truncated_product_moment(a, c, rho, *, scale=1.0, precise=True):
+def _truncated_product_moment(a, c, rho, *, scale=1.0, precise=True, theta=None):
     """``scale * E[(a + X)_+ (c + Y)_+]`` for standard normals X, Y with correlation ``rho``.
 
     The closed form (:func:`_closed_product_moment`) where it is relatively accurate, i.e. where
     ``E >= 1e-3 (1 + |a|)(1 + |c|)`` (calibrated against the stable form: relative error below 3e-13);
-    elsewhere, and wherever ``|rho| > 1 - 1e-12``, the tail-stable one-dimensional form
+    ``theta``: the angle of ``rho`` if known more accurately (a pair's angle). Elsewhere, and
+    wherever ``|rho| > 1 - 1e-12``, the tail-stable one-dimensional form
     :func:`rfexplore.tails.log_relu_product_moment`, multiplied by ``scale`` in logarithms so that a
     representable product is never lost to an underflow of ``E``. ``precise=False`` keeps the closed
     form wherever it is finite (absolute precision ``2e-16 (1 + |a|)(1 + |c|)``: enough for a Gram
     matrix, whose fit adds a jitter of ``1e-10`` times its mean diagonal).
     """
     a, c, rho, scale = (np.asarray(x, dtype=np.float64) for x in np.broadcast_arrays(a, c, rho, scale))
+    theta = None if theta is None else np.broadcast_to(np.asarray(theta, dtype=np.float64), a.shape)
     out = np.empty(a.shape)
     deg = np.abs(rho) > 1.0 - 1e-12
     g = ~deg
     with np.errstate(all="ignore"):
-        closed = _closed_product_moment(a[g], c[g], rho[g])
+        closed = _closed_product_moment(a[g], c[g], rho[g], None if theta is None else theta[g])
     bad = ~np.isfinite(closed)
     if precise:
         bad |= closed < _TRUST * (1.0 + np.abs(a[g])) * (1.0 + np.abs(c[g]))
@@ -485,7 +497,8 @@ def biased_relu_kernel(W, b, V=None, c=None, *, precise: bool = True) -> np.ndar
     z1, z2 = ~np.isfinite(a), ~np.isfinite(cc)            # zero (or negligible) weight vectors
     a, cc = np.where(z1, 0.0, a), np.where(z2, 0.0, cc)
     if precise:
-        K = _truncated_product_moment(a[:, None], cc[None, :], rho, scale=n1[:, None] * n2[None, :])
+        K = _truncated_product_moment(a[:, None], cc[None, :], rho, scale=n1[:, None] * n2[None, :],
+                                      theta=theta)    # the angle: accurate for nearly parallel pairs
     else:
         K = _fast_product_moment(a, cc, rho, theta)
         K *= n1[:, None]

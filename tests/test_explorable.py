@@ -45,7 +45,10 @@ PAGE_JS = ROOT / "rfexplore" / "explorable" / "page.js"
     (5, 60, True, 0.0),      # pairs beyond 2d: the batched (V_k^T V_k)^{-1} branch, odd widths included
     (20, 30, True, 0.0),     # fewer pairs than d: only the odd Gram factor's branch
     (4, 50, False, 0.0),     # i.i.d.: one triangular inverse
-    (3, 41, True, 0.0),      # odd pool size: not factored by parts, the dense path
+    # odd pool size: not factored by parts, the dense path; d = 25 keeps its 20 odd features independent (at
+    # d = 3 the Gram matrix has condition 7e17, the widths past 6 are fits of the jitter, and two sound orders
+    # of the same sums then differ by 1e-6: measured between the one-call and the column-blocked Cholesky)
+    (25, 41, True, 0.0),
     (6, 40, False, 1.0),     # biased features: the dense path over the biased kernel
 ])
 def test_weight_sizes_equal_nested_fit_at_every_width(d, width, symmetric, bias_std):
