@@ -132,7 +132,7 @@ function count(steps, step) {
 }
 function showStep(state, step) {
   if (!state.track) return;
-  const fig = state.fig, change = { full: false, traces: [] };
+  const fig = state.fig, change = { full: false, traces: [], frame: true };
   for (const [i, t] of state.track) {
     const n = count(t.step, step), trace = { ...fig.data[i] };
     for (const [k, v] of Object.entries(t)) if (k !== "step") trace[k] = v.slice(0, n);
@@ -221,8 +221,15 @@ export default {
     const draw = async (change) => {
       const idx = [...new Set(change.traces)];
       if (!change.full && idx.length && inRange(idx)) {
-        await Plotly.animate(div, { data: idx.map((i) => state.fig.data[i]), traces: idx },
-                             { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+        // plotly resolves an animation only a frame after the one that drew it (its promise waits some 40 ms on
+        // a busy machine): the next change waits for that drawing frame, not for the promise (mode immediate:
+        // a later frame supersedes it)
+        const shown = Plotly.animate(div, { data: idx.map((i) => state.fig.data[i]), traces: idx },
+                                     { transition: { duration: 0 }, frame: { duration: 0, redraw: false },
+                                       mode: "immediate" });
+        // a frame superseded by a later one is rejected without a reason: not a failure
+        shown.catch((err) => { if (err !== undefined) console.warn("rfexplore: a figure draw failed", err); });
+        await Promise.race([shown, new Promise((r) => requestAnimationFrame(r))]);
         if (autoranged(idx)) {
           clearTimeout(settle);
           settle = setTimeout(() => { settle = null; redraw({ full: true, traces: [] }); }, SETTLE);
@@ -250,10 +257,13 @@ export default {
       busy = null;
       mark();
     };
+    // A step of a track (change.frame) is drawn at the next animation frame, not at once: Play's timer waits
+    // its interval only after its value's handlers return, so drawing inside them would slow Play by the draw
+    // (and the figures of one step are drawn in the same frame).
     const redraw = (change) => {
       pending = pending ? { full: pending.full || change.full, traces: [...pending.traces, ...change.traces] }
                         : { full: change.full, traces: [...change.traces] };
-      if (!busy) busy = pump();
+      if (!busy) busy = change.frame ? new Promise((r) => requestAnimationFrame(r)).then(pump) : pump();
       mark();
     };
     state.views.add(redraw);
