@@ -168,7 +168,8 @@ def test_lecture_mode_drops_the_run_and_the_next_step_sends_it_again(sent):
 
 
 def test_refining_while_playing_keeps_the_run(sent):
-    dash = TourDashboard(TourConfig(magnitude=3.7, seed=11), pool_size=POOL, static=False)   # a fit not cached
+    # slices of one solver step: the fit is still running after the first step (a fit not cached)
+    dash = TourDashboard(TourConfig(magnitude=3.7, seed=11), pool_size=POOL, static=False, budget_seconds=1e-6)
     assert dash.pending
     dash.advance()
     dash.finish()                                                # marks at the step shown: no tracked trace changes
