@@ -40,7 +40,7 @@ from . import _page
 from ._figures import FIGURE_WIDTHS, FigureSlot, figure_backend, figure_grid
 from ._state import LABEL, Control, State
 
-__all__ = ["Control", "Explorer", "Play", "Progress", "Spec", "State", "data_table", "readout_table"]
+__all__ = ["Control", "Explorer", "Play", "Progress", "Spec", "State", "data_table", "play_tracks", "readout_table"]
 
 REFINE_PAUSE = 0.01   # seconds between two slices of unfinished work (the page's messages are answered between)
 
@@ -101,6 +101,60 @@ class Spec:
     export: Callable | None = None
     csv: Callable | None = None
     refine: Callable | None = None
+
+
+# a trace whose frame changes only these (its points) can be drawn by the page from the whole run (a track)
+_POINTS = frozenset({"x", "y", "customdata", "text", "hovertext"})
+
+
+def play_tracks(frame: Callable, state, result, history, steps: int) -> list:
+    """The training run as the page can draw it alone: per figure, ``{trace name: {"step": (p,) the step each
+    point first shows at, key: (p,) the points at the last step}}``, for every trace whose frames (``frame`` at
+    steps ``0 .. steps``) only grow: each frame's points a prefix of the last frame's, nothing else in the
+    patch. A trace that changes otherwise (or not at all) is left out: it keeps the kernel's path."""
+    last = frame(state, result, Progress(steps, history))
+    candidates = []                  # (figure, trace name, its arrays at the last step)
+    for k, patch in enumerate(last):
+        for name, props in (patch or {}).items():
+            if name == "layout" or not props or not set(props) <= _POINTS:
+                continue
+            arrays = {key: np.asarray(v) for key, v in props.items()}
+            if all(a.ndim == 1 for a in arrays.values()) and len({len(a) for a in arrays.values()}) == 1:
+                candidates.append((k, name, arrays))
+    lengths = {(k, name): [] for k, name, _ in candidates}
+    for t in range(steps + 1):
+        patches = frame(state, result, Progress(t, history)) if t < steps else last
+        for k, name, arrays in candidates:
+            grown = lengths[(k, name)]
+            if grown is None:
+                continue
+            props = (patches[k] or {}).get(name)
+            if props is None or set(props) != set(arrays) or not _prefix(props, arrays):
+                lengths[(k, name)] = None
+            else:
+                grown.append(len(np.asarray(next(iter(props.values())))))
+    tracks = [{} for _ in last]
+    for k, name, arrays in candidates:
+        grown = lengths[(k, name)]
+        if grown is None or grown[0] == grown[-1] or np.any(np.diff(grown) < 0):
+            continue
+        # the point at index i first shows at the first step whose frame has more than i points
+        step = np.searchsorted(np.asarray(grown), np.arange(1, grown[-1] + 1), side="left")
+        tracks[k][name] = {"step": step, **arrays}
+    return tracks
+
+
+def _prefix(props: dict, arrays: dict) -> bool:
+    """Whether every array of ``props`` is the start of the same key's array in ``arrays``, all of one length."""
+    n = None
+    for key, v in props.items():
+        a, whole = np.asarray(v), arrays[key]
+        if a.ndim != 1 or (n is not None and len(a) != n) or len(a) > len(whole):
+            return False
+        n = len(a)
+        if not np.array_equal(a, whole[:n], equal_nan=a.dtype.kind == "f" and whole.dtype.kind == "f"):
+            return False
+    return True
 
 
 def readout_table(rows, warning: str = "") -> str:
@@ -193,6 +247,9 @@ class Explorer:
         self.w_computing = widgets.HTML(layout=widgets.Layout(display="none"))   # over the figures: not up to date
         self.w_computing.add_class("rfx-computing")
         self._build_controls()
+        if self.spec.play is not None and not self.static:
+            # the page shows the training run at Play's value by itself once the run is sent (see _track)
+            self._links = [widgets.jsdlink((self.play, "value"), (s.view, "step")) for s in self.slots.values()]
         self._show_readout()
         self.widget = self._layout(columns)
         self._generation, self._pending = 0, False
@@ -302,6 +359,7 @@ class Explorer:
         old, self.state, self.result = self.state, new, result
         self.status.value = ""
         self.progress = Progress()
+        self._track(None)
         self._sync_widgets(texts=False)
         changed = {f.name for f in fields(new) if getattr(old, f.name) != getattr(new, f.name)}
         if self.spec.marks is None or changed & set(self.spec.redraw_on):
@@ -313,10 +371,27 @@ class Explorer:
         self._show_texts()          # after the figures: their messages reach the page first (issue 13)
         self._start_refining()
 
-    def _apply(self, patches):
+    def _apply(self, patches, *, step: bool = False):
         for slot, patch in zip(self.slots.values(), patches, strict=True):
             if patch:
-                slot.patch(patch)
+                slot.patch(patch, step=step)
+
+    def _track(self, history):
+        """The training run ``history`` to the page once per figure (:func:`play_tracks`), so that Play's value
+        picks the frame there without a message to the kernel per frame; ``None`` drops the tracks. A figure
+        redrawn otherwise in between (lecture mode, a new state) has dropped its track and is sent it again."""
+        live = [s for s in self.slots.values() if not s.static]
+        if not live:
+            return
+        if history is None:
+            for s in live:
+                s.set_track(None)
+            return
+        if all(s.view.track_key is history for s in live):
+            return
+        tracks = play_tracks(self.spec.play.frame, self.state, self.result, history, self.steps)
+        for s, track in zip(self.slots.values(), tracks, strict=True):
+            s.set_track(track, history)
 
     # ---------------------------------------------------------------- training (Play / Step / Reset)
     @property
@@ -354,7 +429,8 @@ class Explorer:
                 self._set_play(0)
                 return
         self.progress = Progress(int(step), history)
-        self._apply(self.spec.play.frame(self.state, self.result, self.progress))
+        self._track(history)
+        self._apply(self.spec.play.frame(self.state, self.result, self.progress), step=True)
         self._show_readout()
 
     def _set_play(self, value):

@@ -124,6 +124,25 @@ function stateOf(model) {
   if (!all.has(uid)) all.set(uid, { fig: structuredClone(model.get("figure")), views: new Set() });
   return all.get(uid);
 }
+// A track (the whole training run, sent once: FigureView.set_track) holds, per trace, every point with the step
+// it appears at; at a step (the Play widget's value, linked in the page) each tracked trace shows its points of
+// that step or before, drawn as a change of points only, without a message to the kernel.
+function count(steps, step) {
+  let lo = 0, hi = steps.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid] <= step) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+function showStep(state, step) {
+  if (!state.track) return;
+  const fig = state.fig, change = { full: false, traces: [], frame: true };
+  for (const [i, t] of state.track) {
+    const n = count(t.step, step), trace = { ...fig.data[i] };
+    for (const [k, v] of Object.entries(t)) if (k !== "step") trace[k] = v.slice(0, n);
+    fig.data[i] = trace;
+    change.traces.push(i);
+  }
+  for (const redraw of state.views) redraw(change);
+}
 export default {
   initialize({ model }) {
     (globalThis.__rfexploreInit ??= { last: 0 }).last = performance.now();   // see the loader's QUIET
@@ -132,8 +151,16 @@ export default {
       state.fig = structuredClone(model.get("figure"));
       for (const redraw of state.views) redraw({ full: true, traces: [] });
     });
+    model.on("change:step", () => showStep(state, model.get("step")));
     model.on("msg:custom", (msg) => {
+      if (msg.type === "track") {
+        state.track = new Map(Object.entries(msg.track).map(([i, t]) => [Number(i),
+          Object.fromEntries(Object.entries(t).map(([k, v]) => [k, decode(v)]))]));
+        showStep(state, model.get("step"));
+        return;
+      }
       if (msg.type !== "update") return;
+      if (msg.untrack) state.track = null;
       const fig = state.fig;
       fig.data ??= [];
       const change = { full: !!msg.layout || (msg.n !== undefined && msg.n !== fig.data.length), traces: [] };
@@ -196,8 +223,15 @@ export default {
     const draw = async (change) => {
       const idx = [...new Set(change.traces)];
       if (!change.full && idx.length && inRange(idx)) {
-        await Plotly.animate(div, { data: idx.map((i) => state.fig.data[i]), traces: idx },
-                             { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" });
+        // plotly resolves an animation only a frame after the one that drew it (its promise waits some 40 ms on
+        // a busy machine): the next change waits for that drawing frame, not for the promise (mode immediate:
+        // a later frame supersedes it)
+        const shown = Plotly.animate(div, { data: idx.map((i) => state.fig.data[i]), traces: idx },
+                                     { transition: { duration: 0 }, frame: { duration: 0, redraw: false },
+                                       mode: "immediate" });
+        // a frame superseded by a later one is rejected without a reason: not a failure
+        shown.catch((err) => { if (err !== undefined) console.warn("rfexplore: a figure draw failed", err); });
+        await Promise.race([shown, new Promise((r) => requestAnimationFrame(r))]);
         if (autoranged(idx)) {
           clearTimeout(settle);
           settle = setTimeout(() => { settle = null; redraw({ full: true, traces: [] }); }, SETTLE);
@@ -225,10 +259,13 @@ export default {
       busy = null;
       mark();
     };
+    // A step of a track (change.frame) is drawn at the next animation frame, not at once: Play's timer waits
+    // its interval only after its value's handlers return, so drawing inside them would slow Play by the draw
+    // (and the figures of one step are drawn in the same frame).
     const redraw = (change) => {
       pending = pending ? { full: pending.full || change.full, traces: [...pending.traces, ...change.traces] }
                         : { full: change.full, traces: [...change.traces] };
-      if (!busy) busy = pump();
+      if (!busy) busy = change.frame ? new Promise((r) => requestAnimationFrame(r)).then(pump) : pump();
       mark();
     };
     state.views.add(redraw);
@@ -381,11 +418,13 @@ class FigureView(anywidget.AnyWidget):
     figure = traitlets.Dict().tag(sync=True)
     uid = traitlets.Unicode().tag(sync=True)
     config = traitlets.Dict({"displaylogo": False, "responsive": False}).tag(sync=True)
+    step = traitlets.Int(0).tag(sync=True)      # the step a track shows (linked to Play in the page)
     plotly = traitlets.Instance(PlotlyLoader).tag(sync=True, **widget_serialization)
 
     def __init__(self, fig: go.Figure, **kwargs):
         self.fig = fig
         self.sent = self.messages = self.revision = 0
+        self.tracked, self.track_key = frozenset(), None
         super().__init__(figure=figure_json(fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
 
     def show(self, new: go.Figure) -> dict:
@@ -396,26 +435,72 @@ class FigureView(anywidget.AnyWidget):
         data = new_json.get("data", [])
         return self.update(dict(enumerate(data)), new_json.get("layout", {}), n=len(data))
 
-    def update(self, traces: dict, layout: dict | None = None, *, n: int | None = None) -> dict:
+    def set_track(self, track: dict | None, key=None) -> None:
+        """Send a whole training run to the page once: ``{trace index: {"step": (p,) nondecreasing step of each
+        point, key: (p,) that key's points}}``; the page then shows, at its ``step`` (linked to the Play
+        widget), each tracked trace cut to the points of that step or before, without a message per step.
+        While a track is live, :meth:`update` with ``quiet`` keeps this side's figure in step without sending.
+        ``None`` (or an empty track) drops the track (the page is sent the tracked traces as they are here).
+        ``key``: what the track belongs to (the caller's training run), kept as :attr:`track_key`."""
+        if not track:
+            if self.tracked:
+                self._send_update({"type": "update", "untrack": True,
+                            "traces": {str(i): self.figure["data"][i] for i in sorted(self.tracked)}})
+            self.tracked, self.track_key = frozenset(), None if track is None else key
+            return
+        n = len(self.figure.get("data", []))
+        for i, t in track.items():
+            if not 0 <= i < n:
+                raise ValueError(f"track: index must be below the number of traces {n}, got {i}")
+            lengths = {k: len(v) for k, v in t.items()}
+            if "step" not in t or len(set(lengths.values())) != 1:
+                raise ValueError(f"track: trace {i} needs a 'step' array and arrays of one length, got {lengths}")
+        self.tracked, self.track_key = frozenset(track), key
+        self._send_update({"type": "track", "track": {str(i): plain_json({k: np.asarray(v) for k, v in t.items()})
+                                               for i, t in track.items()}})
+
+    def _send_update(self, msg: dict) -> None:
+        self.revision += 1
+        msg["revision"] = self.revision
+        self.send(msg)
+        self.sent += len(json.dumps(msg))
+        self.messages += 1
+
+    def update(self, traces: dict, layout: dict | None = None, *, n: int | None = None,
+               quiet: frozenset = frozenset()) -> dict:
         """Put some traces (``{index: trace JSON}``, as :func:`plain_json` writes them) and, if given, the
         layout (JSON) on screen; ``n``: the new number of traces (default: unchanged). Only what differs from
-        the figure on screen is sent. Returns the message sent (empty if nothing changed)."""
+        the figure on screen is sent. ``quiet``: tracked traces whose change is a step of the live track (the
+        page draws it from the track): kept here, not sent. Any other change of a tracked trace drops the
+        track (the page is then sent every tracked trace whole). Returns the message sent (empty if nothing
+        changed)."""
         state = self.figure
         old_data = state.setdefault("data", [])
         n = len(old_data) if n is None else n
         msg: dict = {"type": "update"}
         changed, extend = {}, {}
-        for i, t in sorted(traces.items()):
+        for i in traces:
             if i >= n:
                 raise ValueError(f"traces: index must be below the number of traces {n}, got {i}")
+        untrack = bool(self.tracked) and (n != len(old_data) or any(
+            i in self.tracked and i not in quiet and old_data[i] != t for i, t in traces.items()))
+        for i, t in sorted(traces.items()):
             old = old_data[i] if i < len(old_data) else None
-            if old == t:
+            if i in self.tracked and not untrack:
+                continue                        # a step of the track: the page draws it
+            if old == t and not (untrack and i in self.tracked):
                 continue
-            tail = _grown(old, t) if old is not None else None
+            tail = _grown(old, t) if old is not None and not untrack else None
             if tail is not None:
                 extend[str(i)] = tail
             else:
                 changed[str(i)] = t
+        if untrack:
+            msg["untrack"] = True
+            for i in self.tracked - set(traces):
+                if i < n:
+                    changed[str(i)] = old_data[i]
+            self.tracked, self.track_key = frozenset(), None
         if changed:
             msg["traces"] = changed
         if extend:
@@ -424,19 +509,15 @@ class FigureView(anywidget.AnyWidget):
             msg["n"] = n
         if layout is not None and layout != state.get("layout"):
             msg["layout"] = layout
-        if len(msg) == 1:
-            return {}
         # the synced state follows in place (a page that connects later draws the current figure), but is
         # not re-sent: the message carries the difference
         del old_data[n:]
         old_data.extend([{}] * (n - len(old_data)))
         for i, t in traces.items():
             old_data[i] = t
+        if len(msg) == 1:
+            return {}
         if "layout" in msg:
             state["layout"] = layout
-        self.revision += 1
-        msg["revision"] = self.revision
-        self.send(msg)
-        self.sent += len(json.dumps(msg))
-        self.messages += 1
+        self._send_update(msg)
         return msg

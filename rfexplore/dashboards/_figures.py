@@ -126,8 +126,10 @@ class FigureSlot:
         self._index()
         self.redraw()
 
-    def patch(self, changes: dict) -> None:
-        """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout."""
+    def patch(self, changes: dict, *, step: bool = False) -> None:
+        """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout.
+        ``step``: the changes are a step of the training run, so the traces the page draws from the live track
+        (:meth:`set_track`) are updated here only."""
         layout = changes.get("layout")
         if layout is not None:
             key = json.dumps(layout, cls=PlotlyJSONEncoder, sort_keys=True)
@@ -142,7 +144,22 @@ class FigureSlot:
         else:
             self.view.fig = self.fig
             self.view.update({i: plain_json(self.fig.data[i]) for i in touched},
-                             None if layout is None else plain_json(self.fig.layout))
+                             None if layout is None else plain_json(self.fig.layout),
+                             quiet=self.view.tracked if step else frozenset())
+
+    @property
+    def tracked(self) -> frozenset:
+        """The names of the traces the page draws from the live track (none on a static figure)."""
+        if self.static:
+            return frozenset()
+        return frozenset(self.fig.data[i].name for i in self.view.tracked)
+
+    def set_track(self, track: dict | None, key=None) -> None:
+        """The whole training run to the page (``{trace name: {"step": ..., key: ...}}``, see
+        :meth:`FigureView.set_track`), or ``None`` to drop it. Nothing on a static figure."""
+        if self.static:
+            return
+        self.view.set_track(None if track is None else {self._names[k]: v for k, v in track.items()}, key)
 
     def redraw(self) -> None:
         if not self.static:

@@ -62,3 +62,55 @@ def test_figure_view_in_voila(page, console, notebook, tmp_path):
         _check(page, console, "voila")
     finally:
         stop_server(server)
+
+
+# ---------------------------------------------------------------- Play in the page (issue 13)
+
+PLAY_CELLS = ["from rfexplore.dashboards import TourDashboard\n"
+              "dash = TourDashboard(pool_size=512)\n"
+              "dash"]
+
+# the x and y arrays of every trace of the dashboard's figure views, as plotly drew them (gd.data)
+_DRAWN_JS = """() => [...document.querySelectorAll('.rfx-figure .js-plotly-plot')].map(gd =>
+    gd.data.map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || [])})))"""
+
+
+def test_play_in_lab_grows_the_curve_in_the_page_and_ends_at_the_kernels_figure(page, console, lab, tmp_path):
+    from rfexplore.dashboards import TourDashboard
+
+    path = REPO / "artifacts" / "play_in_page_check.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in PLAY_CELLS]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    try:
+        run_in_lab(page, lab, path)
+        check_outputs(page, "lab play")
+        kernel = TourDashboard(pool_size=512, headless=True)     # the kernel's figures at the end of Play
+        kernel.run()
+        rf = kernel.slots["training"].fig.data[0].name
+        page.locator(".widget-play button").first.click()
+        seen = []
+        for _ in range(400):
+            drawn = page.evaluate(_DRAWN_JS)
+            n = next(len(t["x"]) for t in drawn[0] if t["name"] == rf)
+            if not seen or seen[-1] != n:
+                seen.append(n)
+            if n == kernel.steps + 1:
+                break
+            page.wait_for_timeout(25)
+        assert seen[-1] == kernel.steps + 1, f"the training curve stopped at {seen[-1]} points"
+        assert len(seen) >= 5 and seen == sorted(seen), f"the training curve did not grow step by step: {seen}"
+        page.wait_for_timeout(1500)                              # the last frame and the settling redraw
+        drawn = page.evaluate(_DRAWN_JS)
+        for k, name in ((0, "training"), (3, "trajectory")):
+            for t, want in zip(drawn[k], kernel.slots[name].fig.data, strict=True):
+                assert t["name"] == want.name
+                for key in ("x", "y"):
+                    got = np.asarray([np.nan if v is None else v for v in t[key]], dtype=float)
+                    np.testing.assert_array_equal(got, np.asarray(getattr(want, key), dtype=float),
+                                                  err_msg=f"{name}: {want.name} {key}")
+        console.check("lab play")
+    finally:
+        path.unlink(missing_ok=True)

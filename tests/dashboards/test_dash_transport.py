@@ -1,7 +1,9 @@
 """What a dashboard sends to the page per input (issue 13), without a browser: a width move sends one message
-per figure it changes, holding only the moved marks; Play sends the new points; the synced state of every
+per figure it changes, holding only the moved marks; Play sends the training run once per figure and then
+nothing per frame (the page picks the frame); the synced state of every
 view is always the figure read back (``slot.fig``), so a page that connects later draws what is on screen."""
 
+import base64
 import json
 
 import numpy as np
@@ -9,6 +11,7 @@ import plotly.graph_objects as go
 import pytest
 
 from rfexplore.dashboards import TourConfig, TourDashboard
+from rfexplore.dashboards._base import play_tracks
 from rfexplore.dashboards._figure_view import FigureView, figure_json, plain_json
 from rfexplore.dashboards._figures import FigureSlot
 
@@ -76,18 +79,135 @@ def test_a_budget_move_sends_a_layout_only_where_it_changed(sent):
     _in_sync(dash)
 
 
-def test_play_sends_the_new_points_and_the_state_follows(sent):
+def _page_cut(view, step):
+    """The tracked traces' points at ``step`` as the page computes them from the track (its ``count``)."""
+    out = {}
+    for i in view.tracked:
+        t = view._track_sent[i]
+        n = int(np.searchsorted(t["step"], step, side="right"))
+        out[i] = {k: np.asarray(v)[:n] for k, v in t.items() if k != "step"}
+    return out
+
+
+def _points(trace: dict, key: str):
+    return np.asarray(plain_json_decode(trace.get(key, [])), dtype=float)
+
+
+def plain_json_decode(v):
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v)
+
+
+def test_play_sends_the_run_once_and_no_message_per_frame(sent, monkeypatch):
+    tracks = {}
+    real = FigureView.set_track
+
+    def keep(self, track, key=None):
+        if track:
+            tracks[id(self)] = track
+        return real(self, track, key)
+
+    monkeypatch.setattr(FigureView, "set_track", keep)
     dash = TourDashboard(pool_size=POOL, static=False)
-    dash.play.value = 10
+    headless = TourDashboard(pool_size=POOL, headless=True)
     sent.clear()
-    dash.play.value = 20
-    got = _names(dash, sent)
-    assert set(got) == {"training", "trajectory"}
-    assert got["trajectory"] == [[[], ["angle to w* (degrees)", "distance |w − w*|"], False]]
-    assert len(dash.slots["trajectory"].fig.data[0].x) == 21
+    dash.play.value = 2                                          # the first step trains and sends the run
+    assert [m["type"] for _, m in sent] == ["track", "track"]
+    assert {n for n, s in dash.slots.items() if s.tracked} == {"training", "trajectory"}
+    assert dash.slots["trajectory"].tracked == {"distance |w − w*|", "angle to w* (degrees)"}
+    sent.clear()
+    for step in [*range(4, dash.steps + 1, 2), 0, 7, dash.steps]:
+        dash.play.value = headless.play.value = step
+        _in_sync(dash)
+        for name, slot in dash.slots.items():
+            view = slot.view
+            view._track_sent = tracks.get(id(view), {})
+            # the synced figure is the figure of the kernel path (a headless dashboard at the same step) ...
+            assert view.figure["data"] == figure_json(headless.slots[name].fig)["data"], (name, step)
+            # ... and what the page cuts from the track at this step is that figure's points
+            for i, points in _page_cut(view, step).items():
+                for key, want in points.items():
+                    np.testing.assert_array_equal(_points(view.figure["data"][i], key), want, err_msg=f"{name} {step}")
+    assert sent == []                                            # no figure message per frame
+    assert dash.slots["trajectory"].view.step == 0               # the page drives it (jsdlink), not the kernel
+
+
+def test_reset_and_step_keep_the_run_a_new_state_drops_it(sent):
+    dash = TourDashboard(pool_size=POOL, static=False)
+    dash.advance()
+    key = dash.slots["training"].view.track_key
+    assert key is dash.progress.history and key.complete
+    sent.clear()
+    dash.reset()                                                 # a complete run is kept: step 0 of it
+    dash.advance()
+    assert sent == [] and dash.step == dash.steps // 20
     _in_sync(dash)
-    dash.set_config(d=41)                                        # a full redraw after the patches
+    dash.set_config(d=41)                                        # a new state: the page is sent the traces whole
+    untracks = [(v, m) for v, m in sent if m.get("untrack")]
+    assert {id(v) for v, _ in untracks} == {id(dash.slots[n].view) for n in ("training", "trajectory")}
+    assert all(not s.tracked and s.view.track_key is None for s in dash.slots.values())
     _in_sync(dash)
+    sent.clear()
+    dash.advance()                                               # the new state's run, sent once
+    assert [m["type"] for _, m in sent] == ["track", "track"]
+    assert dash.slots["training"].view.track_key is dash.progress.history
+    _in_sync(dash)
+
+
+def test_lecture_mode_drops_the_run_and_the_next_step_sends_it_again(sent):
+    dash = TourDashboard(pool_size=POOL, static=False)
+    dash.advance()
+    dash.set_lecture(True)                                       # the figures restyled: tracked traces sent whole
+    assert not dash.slots["training"].tracked
+    _in_sync(dash)
+    sent.clear()
+    dash.advance()
+    assert sorted(m["type"] for _, m in sent) == ["track", "track"]
+    _in_sync(dash)
+
+
+def test_refining_while_playing_keeps_the_run(sent):
+    # slices of one solver step: the fit is still running after the first step (a fit not cached)
+    dash = TourDashboard(TourConfig(magnitude=3.7, seed=11), pool_size=POOL, static=False, budget_seconds=1e-6)
+    assert dash.pending
+    dash.advance()
+    dash.finish()                                                # marks at the step shown: no tracked trace changes
+    assert dash.slots["training"].tracked and not dash.pending
+    assert not any(m.get("untrack") for _, m in sent)
+    _in_sync(dash)
+
+
+@pytest.mark.parametrize("mode", [dict(headless=True), dict(static=True)])
+def test_headless_and_static_play_on_the_kernel_path(mode):
+    dash = TourDashboard(pool_size=POOL, **mode)
+    assert not hasattr(dash, "_links") and all(s.static and not s.tracked for s in dash.slots.values())
+    dash.run()
+    assert len(dash.slots["trajectory"].fig.data[0].x) == dash.steps + 1
+
+
+def test_play_tracks_keep_only_traces_that_grow():
+    def frame(state, result, progress):
+        t = progress.step
+        return [{"grow": dict(x=np.arange(t // 2 + 1), y=np.arange(t // 2 + 1) ** 2),
+                 "move": dict(x=[t], y=[1.0]),                  # changes wholesale: the kernel's path
+                 "styled": dict(x=np.arange(t + 1), line={"width": 2}),
+                 "still": dict(x=[0, 1]), "layout": {"title": "t"}}, None]
+
+    tracks = play_tracks(frame, None, None, None, 5)
+    assert list(tracks[0]) == ["grow"] and tracks[1] == {}
+    # points 0, 1, 2 first show at steps 0, 2, 4
+    np.testing.assert_array_equal(tracks[0]["grow"]["step"], [0, 2, 4])
+    np.testing.assert_array_equal(tracks[0]["grow"]["y"], [0, 1, 4])
+
+
+def test_a_bad_track_is_refused(sent):
+    view = FigureView(_fig())
+    with pytest.raises(ValueError, match="track: index must be below the number of traces 2, got 3"):
+        view.set_track({3: {"step": [0], "x": [1.0]}})
+    with pytest.raises(ValueError, match="track: trace 0 needs a 'step' array and arrays of one length"):
+        view.set_track({0: {"step": [0, 1], "x": [1.0]}})
+    assert sent == [] and not view.tracked
 
 
 def _fig():
