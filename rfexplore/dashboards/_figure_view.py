@@ -193,11 +193,14 @@ export default {
       const ax = div._fullLayout?.[a + "axis" + (id ? id.slice(1) : "")];
       return ax && (ax.type === "linear" || ax.type === "log") ? ax : undefined;
     });
-    // whether every point of the traces lies inside the axis ranges drawn now (else the axes must change)
+    // whether every point of the traces lies inside the axis ranges drawn now (else the axes must change); an
+    // axis with a range of its own (not autoranged) never changes with the points: those outside it are clipped
+    // alike by either draw (the tour's training curves fall below their fixed log range during Play)
     const inRange = (idx) => idx.every((i) => {
       const t = state.fig.data[i], axes = axesOf(t);
       return axes.every((ax, k) => {
         if (!ax) return false;
+        if (!ax.autorange) return true;
         const [lo, hi] = [...ax.range].sort((a, b) => a - b);
         const v = decode(t[k ? "y" : "x"]);
         if (v === undefined) return true;
