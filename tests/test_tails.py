@@ -512,11 +512,11 @@ def test_numpy_estimates_are_not_below_the_traced_peak():
     ("Gram, biased, sign-symmetric (half-pool kernel)",
      "p = rf.sample_features(20, 1200, bias_std=1.0, symmetric=True, seed=0); gram_matrix(p.head(10))",
      "gram_matrix(p)", lambda: gram_bytes(1200, True)),
-    # the whole curve of a biased pool (Gram in row blocks, factor, a budget QP): measured ~2.75 R^2 doubles,
-    # checked as rf_error_curve's estimate (~3.4 R^2)
+    # the whole curve of a biased pool (Gram in row blocks, factor, a budget QP): measured 2.75-3.7 R^2
+    # doubles, checked as rf_error_curve's estimate (~4.4 R^2)
     ("rf_error_curve, biased, budget", "rf.rf_error_curve(5, [10], bias_std=1.0, magnitude=1.0)",
      "rf.rf_error_curve(20, [600, 1200], bias_std=1.0, magnitude=0.5)",
-     lambda: 8.0 * 3 * 1200 * 20 + factor_bytes(1200, True) + 8.0 * 1200 * 1200),
+     lambda: 8.0 * 3 * 1200 * 20 + factor_bytes(1200, True) + 2 * 8.0 * 1200 * 1200),
 ])
 def test_memory_estimates_are_not_below_the_measured_peak(name, setup, call, estimate):
     try:
