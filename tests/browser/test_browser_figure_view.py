@@ -23,14 +23,20 @@ CELLS = [
 EXPECTED = {0: np.arange(5.0) ** 2, 1: np.arange(8.0), 2: 2 * np.arange(5.0)}
 
 
-@pytest.fixture
-def notebook():
-    path = REPO / "artifacts" / "figure_view_check.ipynb"
+def _write_notebook(name, cells):
+    """A notebook of these code cells under artifacts/ (the Lab and Voila servers serve the repository)."""
+    path = REPO / "artifacts" / name
     path.parent.mkdir(exist_ok=True)
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in CELLS]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebook():
+    path = _write_notebook("figure_view_check.ipynb", CELLS)
     yield path
     path.unlink(missing_ok=True)
 
@@ -78,12 +84,7 @@ _DRAWN_JS = """() => [...document.querySelectorAll('.rfx-figure .js-plotly-plot'
 def test_play_in_lab_grows_the_curve_in_the_page_and_ends_at_the_kernels_figure(page, console, lab, tmp_path):
     from rfexplore.dashboards import TourDashboard
 
-    path = REPO / "artifacts" / "play_in_page_check.ipynb"
-    path.parent.mkdir(exist_ok=True)
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in PLAY_CELLS]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
+    path = _write_notebook("play_in_page_check.ipynb", PLAY_CELLS)
     try:
         run_in_lab(page, lab, path)
         check_outputs(page, "lab play")
