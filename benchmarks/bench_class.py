@@ -47,16 +47,20 @@ def _fmt_s(x):
     return "–" if x is None else f"{x:.1f} s"
 
 
+def cpu(proc):
+    """User plus system CPU-seconds of a process so far (0 once it is gone); benchmarks/profile_page.py too."""
+    import psutil
+
+    try:
+        t = proc.cpu_times()
+        return t.user + t.system
+    except psutil.Error:
+        return 0.0
+
+
 def _cpu_seconds(server):
     """CPU seconds used so far by the server, its kernels (running ones) and this process's browsers."""
     import psutil
-
-    def cpu(proc):
-        try:
-            t = proc.cpu_times()
-            return t.user + t.system
-        except psutil.Error:
-            return 0.0
 
     me = psutil.Process()
     browsers = [c for c in me.children(recursive=True) if "chrom" in c.name().lower()]

@@ -38,17 +38,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 import classroom  # noqa: E402
 import harness  # noqa: E402
+from bench_class import cpu as _cpu  # noqa: E402  (benchmarks/ is on the path when this script runs)
 
 # Performance.getMetrics names summed into the table (seconds of the renderer's main thread).
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
-
-
-def _cpu(proc):
-    try:
-        t = proc.cpu_times()
-        return t.user + t.system
-    except psutil.Error:
-        return 0.0
 
 
 def _chromium_cpu():
