@@ -9,9 +9,13 @@ then repeats each input N times and prints the median and 90th percentile of
     which the figures' drawn SVG (trace paths and points) differs from what it was at the input.
 
 A rAF callback runs just before the browser paints that frame, so this is input to changed pixels, up to
-one frame. Beside each row: the kernel-side time of the same change on a headless copy of the dashboard
-(compute + figure building, no transport, no drawing), so the difference is the cost of the transport
-and the redraw. The Play row gives the frames per second in which the figures changed while Play runs.
+one frame. Where the page draws part of the answer itself (the tour's width marker and budget line follow
+their sliders in the page, before the kernel hears of the input), the first change is that part; the
+"settled" column is the time to the last frame that changed before the figures stayed the same for a second
+(the kernel's answer drawn: the other markers, a budget fit's error). Beside each row: the kernel-side time
+of the same change on a headless copy of the dashboard (compute + figure building, no transport, no
+drawing), so the difference is the cost of the transport and the redraw. The Play row gives the frames per
+second in which the figures changed while Play runs.
 
 Usage:
     python benchmarks/bench_browser.py [--repeat 12] [--hosts lab,voila] [--only tour,neuron]
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -76,6 +81,14 @@ SCENARIOS = (
                        kernel="dash.set_config(magnitude=11.2 if dash.config.magnitude == 10.0 else 10.0)"),
                  Input("Play (frames/s)", r"Play", "play"),
              )),
+    # the budget fit at wider widths (issue 13: a budget move at every width up to the pool size)
+    *(Scenario(f"tour r={w}", f"from rfexplore.dashboards import TourConfig, TourDashboard\n"
+                              f"dash = TourDashboard(TourConfig(width={w}))",
+               f"from rfexplore.dashboards import TourConfig, TourDashboard\n"
+               f"dash = TourDashboard(TourConfig(width={w}), headless=True)", (
+                   Input(f"budget at r={w}: one step", r"^budget M", "key", tick=r"limit weight magnitude",
+                         kernel="dash.set_config(magnitude=11.2 if dash.config.magnitude == 10.0 else 10.0)"),
+               )) for w in (1000, 4096)),
     Scenario("limitation (04)",
              "from rfexplore.dashboards import limitation_dashboard\ndash = limitation_dashboard()",
              "from rfexplore.dashboards import limitation_dashboard\ndash = limitation_dashboard(static=True)", (
@@ -109,13 +122,17 @@ _INSTALL_JS = """() => {
     document.addEventListener('pointermove', e => { if (e.buttons) mark(e); }, true);
 }"""
 
-# Arms a measurement: resolves with ms from the input to the first frame whose figures differ (or null).
+# Arms a measurement: resolves with [ms from the input to the first frame whose figures differ, ms to the last
+# frame that changed before QUIET ms without a change] (or null).
 _ARM_JS = """(timeoutMs) => { window.__rfx.p = new Promise(resolve => {
-    const r = window.__rfx; r.t0 = null; const s0 = r.sig(); const start = performance.now();
+    const QUIET = 1000;
+    const r = window.__rfx; r.t0 = null; let last = r.sig(); const start = performance.now();
+    let first = null, latest = null;
     const tick = () => {
-        const now = performance.now();
-        if (r.t0 !== null && r.sig() !== s0) return resolve(now - r.t0);
-        if (now - start > timeoutMs) return resolve(null);
+        const now = performance.now(), s = r.sig();
+        if (r.t0 !== null && s !== last) { last = s; latest = now - r.t0; if (first === null) first = latest; }
+        if (first !== null && now - r.t0 - latest > QUIET) return resolve([first, latest]);
+        if (now - start > timeoutMs) return resolve(first === null ? null : [first, latest]);
         requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -154,8 +171,6 @@ def _notebook(path: Path, setup: str):
 
 def _control(page, label):
     """The slider (or Play widget) whose description matches ``label``."""
-    import re
-
     for sel in (".widget-slider", ".widget-play", ".jupyter-widgets.widget-inline-hbox"):
         loc = page.locator(sel)
         for i in range(loc.count()):
@@ -169,8 +184,6 @@ def _control(page, label):
 
 def _tick(page, label):
     """Tick the checkbox whose description matches ``label`` (if not ticked) and let the page settle."""
-    import re
-
     boxes = page.locator(".widget-checkbox")
     for i in range(boxes.count()):
         box = boxes.nth(i)
@@ -194,7 +207,7 @@ def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
         fps = page.evaluate(_FPS_JS, 4000)
         ctl.locator("button").nth(1).click()          # pause
         page.wait_for_timeout(1500)
-        return [fps]
+        return [(fps, fps)]
     menu = ctl.locator("select")
     handle = menu.first if menu.count() else ctl.locator(".noUi-handle").first    # a dropdown: its <select>
     handle.scroll_into_view_if_needed()
@@ -214,7 +227,7 @@ def _measure(page, inp: Input, repeat: int, timeout_ms: int = 30_000):
             page.mouse.move(x + dx, y, steps=5)
             page.mouse.up()
         ms = page.evaluate("() => window.__rfx.p")
-        out.append(float("nan") if ms is None else ms)
+        out.append((float("nan"), float("nan")) if ms is None else tuple(ms))
     return out
 
 
@@ -260,7 +273,7 @@ def run(hosts, only, repeat):
             for sc in SCENARIOS:
                 if only and not any(o in sc.name for o in only):
                     continue
-                path = tmp / f"bench_{sc.name.split()[0]}.ipynb"
+                path = tmp / f"bench_{re.sub(r'[^A-Za-z0-9]+', '_', sc.name).strip('_')}.ipynb"
                 _notebook(path, sc.setup)
                 kernel = _kernel_times(sc, max(3, repeat // 2))
                 for host in hosts:
@@ -290,17 +303,20 @@ def run(hosts, only, repeat):
 
 def _print_row(row):
     host, name, inp, vals, kernel = row
-    ok = vals[np.isfinite(vals)]
+    ok = vals[np.isfinite(vals[:, 0])]
     k = "" if kernel is None else f"{kernel:8.1f}"
     if inp.kind == "play":
-        print(f"| {host:<5} | {name:<16} | {inp.name:<30} | {ok[0]:7.1f} fps |          |       |  {k:>8} |",
-              flush=True)
+        print(f"| {host:<5} | {name:<16} | {inp.name:<30} | {ok[0, 0]:7.1f} fps |          |       |          |"
+              f"  {k:>8} |", flush=True)
         return
-    med = f"{np.median(ok):7.0f}" if ok.size else "    n/a"
-    p90 = f"{np.percentile(ok, 90):7.0f}" if ok.size else "    n/a"
-    miss = vals.size - ok.size
-    print(f"| {host:<5} | {name:<16} | {inp.name:<30} | {med} ms | {p90} ms | {miss:>2}/{vals.size:<2} |  {k:>8} |",
-          flush=True)
+
+    def ms(x):
+        return f"{x:7.0f} ms" if np.isfinite(x) else "    n/a   "
+    med, p90 = (ms(np.median(ok[:, 0])), ms(np.percentile(ok[:, 0], 90))) if len(ok) else (ms(np.nan),) * 2
+    settled = ms(np.median(ok[:, 1])) if len(ok) else ms(np.nan)
+    miss = len(vals) - len(ok)
+    print(f"| {host:<5} | {name:<16} | {inp.name:<30} | {med} | {p90} | {miss:>2}/{len(vals):<2} | {settled} |"
+          f"  {k:>8} |", flush=True)
 
 
 def main():
@@ -327,13 +343,16 @@ def main():
     import rfexplore
 
     print(f"rfexplore from {Path(rfexplore.__file__).parent}; {os.cpu_count()} cpus")
-    print("| host  | dashboard        | input                          |  median    |  p90       | miss  | kernel ms |")
-    print("|-------|------------------|--------------------------------|------------|------------|-------|-----------|")
+    print("| host  | dashboard        | input                          |  median    |  p90       | miss  | settled    |"
+          " kernel ms |")
+    print("|-------|------------------|--------------------------------|------------|------------|-------|------------|"
+          "-----------|")
     hosts = [h for h in args.hosts.split(",") if h]
     only = [o for o in args.only.split(",") if o]
     run(hosts, only, args.repeat)
     print("median/p90: input event to the first animation frame whose figures differ; miss: inputs after "
-          "which no figure changed within 30 s; kernel: the same change on a headless copy, median ms.")
+          "which no figure changed within 30 s; settled: median to the last frame that changed before a second "
+          "without change; kernel: the same change on a headless copy, median ms.")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,11 @@ class Spec:
     data for the JSON download) and ``csv(state, result)``; ``refine(state, result)``: the result one short
     slice of unfinished work further, or ``None`` when it is final (see :meth:`Explorer.finish`); a result with
     a ``pending`` attribute says by it whether it needs more, one with ``ready`` False is no picture yet (work
-    that ``refine`` turns into a result; its ``progress_note`` says how far it is).
+    that ``refine`` turns into a result; its ``progress_note`` says how far it is). ``pointers(state, result)``:
+    per figure ``{trace name: {"source": control name, "x": points, "y": points}}`` or None, traces that the
+    page draws from the controls' values itself, at the input (see :meth:`FigureView.set_pointer` for the
+    points); their patches in ``marks`` must give what the page draws, and what they look up must not change
+    unless a field of ``redraw_on`` does (the same arrays for the same picture).
     """
 
     name: str
@@ -101,6 +105,7 @@ class Spec:
     export: Callable | None = None
     csv: Callable | None = None
     refine: Callable | None = None
+    pointers: Callable | None = None
 
 
 # a trace whose frame changes only these (its points) can be drawn by the page from the whole run (a track)
@@ -248,8 +253,11 @@ class Explorer:
         self.w_computing.add_class("rfx-computing")
         self._build_controls()
         if self.spec.play is not None and not self.static:
-            # the page shows the training run at Play's value by itself once the run is sent (see _track)
-            self._links = [widgets.jsdlink((self.play, "value"), (s.view, "step")) for s in self.slots.values()]
+            # the page shows the training run at Play's value by itself once the run is sent (see _track); the
+            # views read Play's value in the page (no jsdlink: it would send each view's copy to the kernel)
+            for s in self.slots.values():
+                s.view.clock = self.play
+        self._point()
         self._show_readout()
         self.widget = self._layout(columns)
         self._generation, self._pending = 0, False
@@ -346,11 +354,19 @@ class Explorer:
         self.w_computing.layout.display = None
         self._grid.add_class("rfx-stale")
         self.readout.add_class("rfx-stale")
+        self._training_enabled(False)
 
     def _unmark(self):
         self.w_computing.value, self.w_computing.layout.display = "", "none"
         self._grid.remove_class("rfx-stale")
         self.readout.remove_class("rfx-stale")
+        self._training_enabled(True)
+
+    def _training_enabled(self, on: bool):
+        """Play, Step and Reset are greyed out while a new picture is computing: they would train the picture
+        on screen, which is about to be replaced."""
+        if self.spec.play is not None:
+            self.play.disabled = self.w_step.disabled = self.w_reset.disabled = not on
 
     def _commit(self, new, result):
         if self._next is not None:
@@ -365,16 +381,31 @@ class Explorer:
         if self.spec.marks is None or changed & set(self.spec.redraw_on):
             for slot, fig in zip(self.slots.values(), self.spec.figures(new, result, self.progress), strict=True):
                 slot.sync(fig)
+            self._point()
         else:
-            self._apply(self.spec.marks(new, result, self.progress))
+            # the page drew the pointer's traces from the controls already, unless the pointer changes now
+            self._apply(self.spec.marks(new, result, self.progress), pointed=not self._point(dry=True))
+            self._point()
         self._show_readout()
         self._show_texts()          # after the figures: their messages reach the page first (issue 13)
         self._start_refining()
 
-    def _apply(self, patches, *, step: bool = False):
+    def _apply(self, patches, *, step: bool = False, pointed: bool = False):
         for slot, patch in zip(self.slots.values(), patches, strict=True):
             if patch:
-                slot.patch(patch, step=step)
+                slot.patch(patch, step=step, pointed=pointed)
+
+    def _point(self, *, dry: bool = False) -> bool:
+        """Send each figure the traces the page draws from the controls (``Spec.pointers``), where they changed;
+        True if any did (``dry``: only say so, send nothing)."""
+        if self.spec.pointers is None or self.static:
+            return False
+        sources = {name: (w, "value") for name, w in self.controls.items()}
+        changed = False
+        pointers = self.spec.pointers(self.state, self.result)
+        for slot, traces in zip(self.slots.values(), pointers, strict=True):
+            changed |= slot.set_pointer(sources, traces, dry=dry)
+        return changed
 
     def _track(self, history):
         """The training run ``history`` to the page once per figure (:func:`play_tracks`), so that Play's value
@@ -420,6 +451,11 @@ class Explorer:
         self.play.value = min(self.steps, self.play.value + max(1, self.steps // 20))
 
     def _show_step(self, step):
+        if self._next is not None:                # a new picture is computing: nothing of the old one trains
+            self._set_play(self.progress.step)
+            self.status.value = ('<div style="color:#555">Training is off while the new picture is computing: '
+                                 "press Play again once it is drawn.</div>")
+            return
         history = self.progress.history
         if step > 0 and history is None:
             try:
@@ -473,6 +509,7 @@ class Explorer:
                                       "control to compute again.</div>")
             self._grid.remove_class("rfx-stale")
             self.readout.remove_class("rfx-stale")
+            self._training_enabled(True)
         elif self._pending:
             self.status.value = ('<div style="color:#555">Stopped: the result shown is not final (still marked '
                                  "so); change any control to compute again.</div>")

@@ -36,7 +36,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import traitlets
 from _plotly_utils.utils import is_skipped_key
-from ipywidgets import widget_serialization
+from ipywidgets import Widget, widget_serialization
 from plotly.io.json import to_json_plotly
 
 __all__ = ["FigureView", "PlotlyLoader", "figure_json", "plain_json"]
@@ -124,17 +124,19 @@ function stateOf(model) {
   if (!all.has(uid)) all.set(uid, { fig: structuredClone(model.get("figure")), views: new Set() });
   return all.get(uid);
 }
-// A track (the whole training run, sent once: FigureView.set_track) holds, per trace, every point with the step
-// it appears at; at a step (the Play widget's value, linked in the page) each tracked trace shows its points of
-// that step or before, drawn as a change of points only, without a message to the kernel.
+// A track (the whole training run, FigureView.set_track: a synced trait, so a page that connects later has it)
+// holds, per trace, every point with the step it appears at; at a step (the value of the Play widget the view
+// holds as its `clock`, read in the page) each tracked trace shows its points of that step or before, drawn as a
+// change of points only, without a message to the kernel (a link from Play would send one per view and frame).
 function count(steps, step) {
   let lo = 0, hi = steps.length;
   while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid] <= step) lo = mid + 1; else hi = mid; }
   return lo;
 }
-function showStep(state, step) {
-  if (!state.track) return;
-  const fig = state.fig, change = { full: false, traces: [], frame: true };
+const decodeAll = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decode(v)]));
+function showStep(state) {
+  if (!state.track || !state.clock) return;
+  const step = state.clock.get("value"), fig = state.fig, change = { full: false, traces: [], frame: true };
   for (const [i, t] of state.track) {
     const n = count(t.step, step), trace = { ...fig.data[i] };
     for (const [k, v] of Object.entries(t)) if (k !== "step") trace[k] = v.slice(0, n);
@@ -143,22 +145,88 @@ function showStep(state, step) {
   }
   for (const redraw of state.views) redraw(change);
 }
+// A pointer (FigureView.set_pointer, a synced trait) draws some traces from a control's value in the page, at the
+// input, before the kernel has heard of it: each point is a number, "value" (the control's value) or
+// {at, of} (the entry of `of` whose key in the sorted `at` is the value). A SelectionSlider's value is its label.
+function sourceValue(src) {
+  const v = src.model.get(src.attr);
+  return src.labels ? Number(src.model.get("_options_labels")[v]) : v;
+}
+function point(item, v) {
+  if (item === "value") return v;
+  if (item && typeof item === "object") {
+    const j = count(item.at, v) - 1;
+    return j >= 0 && item.at[j] === v ? item.of[j] : null;
+  }
+  return item;
+}
+function showPointer(state, name) {
+  const p = state.pointer;
+  if (!p) return;
+  const change = { full: false, traces: [] };
+  for (const [i, t] of p.traces) {
+    const src = p.sources[t.source];
+    if ((name !== undefined && t.source !== name) || !src?.model) continue;
+    const v = sourceValue(src), trace = { ...state.fig.data[i] };
+    for (const k of ["x", "y"]) if (t[k]) trace[k] = t[k].map((item) => point(item, v));
+    state.fig.data[i] = trace;
+    change.traces.push(i);
+  }
+  if (change.traces.length) for (const redraw of state.views) redraw(change);
+}
+const modelId = (ref) => String(ref).replace(/^IPY_MODEL_/, "");
+async function setPointer(model, state) {
+  const spec = model.get("pointer"), token = (state.pointerToken = {});
+  if (!spec || !spec.traces || !Object.keys(spec.traces).length) { state.pointer = null; return; }
+  const sources = {};
+  for (const [name, s] of Object.entries(spec.sources || {})) {
+    sources[name] = { attr: s.attr, labels: !!s.labels, model: await model.widget_manager.get_model(modelId(s.model)) };
+  }
+  if (token !== state.pointerToken) return;             // a newer pointer came meanwhile
+  const traces = new Map(Object.entries(spec.traces).map(([i, t]) => [Number(i), {
+    source: t.source,
+    ...Object.fromEntries(["x", "y"].filter((k) => t[k]).map((k) => [k, t[k].map((item) =>
+      item && typeof item === "object" ? { at: decode(item.at), of: decode(item.of) } : item)]))}]));
+  state.pointer = { sources, traces };
+  for (const [name, src] of Object.entries(sources)) {
+    if (state.listening.has(src.model)) continue;        // one listener per control, whatever the pointer
+    state.listening.add(src.model);
+    src.model.on("change", () => showPointer(state, name));
+  }
+  showPointer(state);
+}
 export default {
   initialize({ model }) {
     (globalThis.__rfexploreInit ??= { last: 0 }).last = performance.now();   // see the loader's QUIET
     const state = stateOf(model);
+    state.listening ??= new Set();
+    const setTrack = () => {
+      const track = model.get("track") || {};
+      state.track = Object.keys(track).length
+        ? new Map(Object.entries(track).map(([i, t]) => [Number(i), decodeAll(t)])) : null;
+      showStep(state);
+    };
+    const setClock = async () => {
+      const ref = model.get("clock");
+      const clock = ref ? await model.widget_manager.get_model(modelId(ref)) : null;
+      if (clock === state.clock) return;
+      state.clock?.off("change:value", state.onClock);
+      state.clock = clock;
+      state.onClock = () => showStep(state);
+      clock?.on("change:value", state.onClock);
+      showStep(state);
+    };
     model.on("change:figure", () => {
       state.fig = structuredClone(model.get("figure"));
       for (const redraw of state.views) redraw({ full: true, traces: [] });
     });
-    model.on("change:step", () => showStep(state, model.get("step")));
+    model.on("change:track", setTrack);
+    model.on("change:clock", setClock);
+    model.on("change:pointer", () => setPointer(model, state));
+    setTrack();
+    setClock();
+    setPointer(model, state);
     model.on("msg:custom", (msg) => {
-      if (msg.type === "track") {
-        state.track = new Map(Object.entries(msg.track).map(([i, t]) => [Number(i),
-          Object.fromEntries(Object.entries(t).map(([k, v]) => [k, decode(v)]))]));
-        showStep(state, model.get("step"));
-        return;
-      }
       if (msg.type !== "update") return;
       if (msg.untrack) state.track = null;
       const fig = state.fig;
@@ -379,6 +447,35 @@ def loader() -> PlotlyLoader:
     return _LOADER
 
 
+def _pointer_point(p):
+    if isinstance(p, tuple) and len(p) == 3 and p[0] == "at":
+        keys, values = np.asarray(p[1]), np.asarray(p[2], dtype=float)
+        if keys.ndim != 1 or keys.shape != values.shape or np.any(np.diff(keys) <= 0):
+            raise ValueError(f"pointer: an ('at', keys, values) point needs ascending keys and values of their "
+                             f"length, got shapes {keys.shape} and {values.shape}")
+        return {"at": _typed_array(keys), "of": _typed_array(values)}
+    if isinstance(p, str) and p == "value":
+        return p
+    if isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool):
+        return float(p)
+    raise ValueError(f"pointer: a point must be a number, 'value' or ('at', keys, values), got {p!r}")
+
+
+def _pointer_key(sources, traces):
+    """What a pointer is, cheaply: its structure, with arrays by identity (the caller keeps them alive)."""
+    def key(v):
+        if isinstance(v, np.ndarray):
+            return ("array", id(v), v.shape)
+        if isinstance(v, (list, tuple)):
+            return tuple(key(x) for x in v)
+        if isinstance(v, dict):
+            return tuple(sorted((k, key(x)) for k, x in v.items()))
+        if isinstance(v, Widget):
+            return ("widget", v.model_id)
+        return v
+    return key(sources), key(traces)
+
+
 def _arrays_of(trace: dict) -> dict:
     return {k: v for k, v in trace.items() if isinstance(v, dict) and "bdata" in v}
 
@@ -421,13 +518,16 @@ class FigureView(anywidget.AnyWidget):
     figure = traitlets.Dict().tag(sync=True)
     uid = traitlets.Unicode().tag(sync=True)
     config = traitlets.Dict({"displaylogo": False, "responsive": False}).tag(sync=True)
-    step = traitlets.Int(0).tag(sync=True)      # the step a track shows (linked to Play in the page)
+    track = traitlets.Dict().tag(sync=True)     # the training run the page draws by itself (set_track)
+    clock = traitlets.Instance(Widget, allow_none=True).tag(sync=True, **widget_serialization)   # Play: its value
+    pointer = traitlets.Dict().tag(sync=True, **widget_serialization)   # traces drawn from controls (set_pointer)
     plotly = traitlets.Instance(PlotlyLoader).tag(sync=True, **widget_serialization)
 
     def __init__(self, fig: go.Figure, **kwargs):
         self.fig = fig
         self.sent = self.messages = self.revision = 0
         self.tracked, self.track_key = frozenset(), None
+        self.pointed, self._pointer_key = frozenset(), None
         super().__init__(figure=figure_json(fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
 
     def show(self, new: go.Figure) -> dict:
@@ -440,13 +540,15 @@ class FigureView(anywidget.AnyWidget):
 
     def set_track(self, track: dict | None, key=None) -> None:
         """Send a whole training run to the page once: ``{trace index: {"step": (p,) nondecreasing step of each
-        point, key: (p,) that key's points}}``; the page then shows, at its ``step`` (linked to the Play
-        widget), each tracked trace cut to the points of that step or before, without a message per step.
-        While a track is live, :meth:`update` with ``quiet`` keeps this side's figure in step without sending.
-        ``None`` (or an empty track) drops the track (the page is sent the tracked traces as they are here).
-        ``key``: what the track belongs to (the caller's training run), kept as :attr:`track_key`."""
+        point, key: (p,) that key's points}}``; the page then shows, at the value of its :attr:`clock` (the
+        Play widget), each tracked trace cut to the points of that step or before, without a message per step.
+        The track is a synced trait, so a page that connects later draws the same frames. While a track is
+        live, :meth:`update` with ``quiet`` keeps this side's figure in step without sending. ``None`` (or an
+        empty track) drops the track (the page is sent the tracked traces as they are here). ``key``: what the
+        track belongs to (the caller's training run), kept as :attr:`track_key`."""
         if not track:
             if self.tracked:
+                self.track = {}
                 self._send_update({"type": "update", "untrack": True,
                             "traces": {str(i): self.figure["data"][i] for i in sorted(self.tracked)}})
             self.tracked, self.track_key = frozenset(), None if track is None else key
@@ -459,8 +561,47 @@ class FigureView(anywidget.AnyWidget):
             if "step" not in t or len(set(lengths.values())) != 1:
                 raise ValueError(f"track: trace {i} needs a 'step' array and arrays of one length, got {lengths}")
         self.tracked, self.track_key = frozenset(track), key
-        self._send_update({"type": "track", "track": {str(i): plain_json({k: np.asarray(v) for k, v in t.items()})
-                                               for i, t in track.items()}})
+        self.track = {str(i): plain_json({k: np.asarray(v) for k, v in t.items()}) for i, t in track.items()}
+        self.messages += 1
+        self.sent += len(json.dumps(self.track))
+
+    def set_pointer(self, sources: dict, traces: dict | None, *, dry: bool = False) -> bool:
+        """Let the page draw some traces from controls' values at the input, before the kernel answers.
+
+        ``sources``: ``{name: (widget, attribute)}`` (a ``SelectionSlider``'s ``"value"`` is read as its
+        label, a number). ``traces``: ``{trace index: {"source": name, "x": points, "y": points}}``, each point
+        a number, ``"value"`` (the control's value) or ``("at", keys, values)``: the entry of ``values`` whose
+        key (in the ascending ``keys``) is the control's value. ``None`` (or empty) drops the pointer. Sent
+        only when it differs from the pointer sent last (arrays compared by identity: give the same arrays for
+        the same picture). Returns whether it was sent (``dry``: whether it would be; nothing is sent). The
+        caller keeps this side's figure equal to what the page draws (:meth:`update` with ``drawn``)."""
+        traces = traces or {}
+        sources = {name: sources[name] for name in sorted({t.get("source") for t in traces.values()})
+                   if name in sources}
+        key = _pointer_key(sources, traces)
+        if key == self._pointer_key or dry:
+            return key != self._pointer_key
+        n = len(self.figure.get("data", []))
+        spec_sources, spec_traces = {}, {}
+        for name, (widget, attr) in sources.items():
+            if not isinstance(widget, Widget) or not widget.has_trait(attr):
+                raise ValueError(f"sources: {name!r} must be a widget and one of its traits, got {widget!r}, {attr!r}")
+            labels = attr == "value" and widget.has_trait("index") and widget.has_trait("options")
+            spec_sources[name] = {"model": widget, "attr": "index" if labels else attr, "labels": labels}
+        for i, t in traces.items():
+            if not 0 <= i < n:
+                raise ValueError(f"pointer: index must be below the number of traces {n}, got {i}")
+            if t.get("source") not in spec_sources:
+                raise ValueError(f"pointer: trace {i} names source {t.get('source')!r}, "
+                                 f"not one of {sorted(spec_sources)}")
+            spec_traces[str(i)] = {"source": t["source"], **{k: [_pointer_point(p) for p in t[k]]
+                                                            for k in ("x", "y") if k in t}}
+        self._pointer_key, self._pointer_hold = key, (sources, traces)     # holds the arrays (ids stay unique)
+        self.pointed = frozenset(traces)
+        self.pointer = {"sources": spec_sources, "traces": spec_traces} if traces else {}
+        self.messages += 1
+        self.sent += len(json.dumps(spec_traces))
+        return True
 
     def _send_update(self, msg: dict) -> None:
         self.revision += 1
@@ -470,7 +611,7 @@ class FigureView(anywidget.AnyWidget):
         self.messages += 1
 
     def update(self, traces: dict, layout: dict | None = None, *, n: int | None = None,
-               quiet: frozenset = frozenset()) -> dict:
+               quiet: frozenset = frozenset(), drawn: frozenset = frozenset()) -> dict:
         """Put some traces (``{index: trace JSON}``, as :func:`plain_json` writes them) and, if given, the
         layout (JSON) on screen; ``n``: the new number of traces (default: unchanged). Only what differs from
         the figure on screen is sent. ``quiet``: tracked traces whose change is a step of the live track (the
@@ -489,8 +630,8 @@ class FigureView(anywidget.AnyWidget):
             i in self.tracked and i not in quiet and old_data[i] != t for i, t in traces.items()))
         for i, t in sorted(traces.items()):
             old = old_data[i] if i < len(old_data) else None
-            if i in self.tracked and not untrack:
-                continue                        # a step of the track: the page draws it
+            if i in self.tracked and not untrack or i in drawn:
+                continue                        # a step of the track, or drawn from a pointer: the page draws it
             if old == t and not (untrack and i in self.tracked):
                 continue
             tail = _grown(old, t) if old is not None and not untrack else None

@@ -126,10 +126,11 @@ class FigureSlot:
         self._index()
         self.redraw()
 
-    def patch(self, changes: dict, *, step: bool = False) -> None:
+    def patch(self, changes: dict, *, step: bool = False, pointed: bool = False) -> None:
         """Update some traces in place: ``{trace name: properties}``; the key ``"layout"`` updates the layout.
         ``step``: the changes are a step of the training run, so the traces the page draws from the live track
-        (:meth:`set_track`) are updated here only."""
+        (:meth:`set_track`) are updated here only. ``pointed``: the page has drawn the pointer's traces
+        (:meth:`set_pointer`) from the controls already: they are updated here only."""
         layout = changes.get("layout")
         if layout is not None:
             key = json.dumps(layout, cls=PlotlyJSONEncoder, sort_keys=True)
@@ -145,7 +146,8 @@ class FigureSlot:
             self.view.fig = self.fig
             self.view.update({i: plain_json(self.fig.data[i]) for i in touched},
                              None if layout is None else plain_json(self.fig.layout),
-                             quiet=self.view.tracked if step else frozenset())
+                             quiet=self.view.tracked if step else frozenset(),
+                             drawn=self.view.pointed if pointed else frozenset())
 
     @property
     def tracked(self) -> frozenset:
@@ -160,6 +162,22 @@ class FigureSlot:
         if self.static:
             return
         self.view.set_track(None if track is None else {self._names[k]: v for k, v in track.items()}, key)
+
+    def set_pointer(self, sources: dict, traces: dict | None, *, dry: bool = False) -> bool:
+        """Traces the page draws from controls at the input (``{trace name: {"source": ..., "x": ..., "y":
+        ...}}``, see :meth:`FigureView.set_pointer`), or ``None``; nothing on a static figure. Returns whether
+        the page was sent a new pointer (False: the same one is live; ``dry``: would be, nothing sent)."""
+        if self.static:
+            return False
+        return self.view.set_pointer(sources, None if not traces else {self._names[k]: v for k, v in traces.items()},
+                                     dry=dry)
+
+    @property
+    def pointed(self) -> frozenset:
+        """The names of the traces the page draws from the controls (none on a static figure)."""
+        if self.static:
+            return frozenset()
+        return frozenset(self.fig.data[i].name for i in self.view.pointed)
 
     def redraw(self) -> None:
         if not self.static:

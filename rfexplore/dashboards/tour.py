@@ -183,6 +183,31 @@ def _marks(c: TourConfig, res, progress):
     return [training, width, magnitude, trajectory]
 
 
+def _pointers(c: TourConfig, res):
+    """What the page draws from the controls at the input, before the kernel answers (issue 13): the width
+    marker on the exact width curve (every width's error is in the figure already) and the budget's line at the
+    slider's M. The markers that need a fit at the new setting (its magnitude, the budget's error) follow from
+    the kernel."""
+    curve = res.curve
+    widths = _widths(curve.pool_size)
+    width = {"current width": {"source": "width", "x": ["value"], "y": [("at", widths, curve.errors)]}}
+    magnitude = None
+    if c.magnitude is not None:
+        magnitude = {"magnitude budget M": {"source": "magnitude", "x": [1.0, float(curve.pool_size)],
+                                            "y": ["value", "value"]}}
+    return [None, width, magnitude, None]
+
+
+_WIDTHS: dict = {}
+
+
+def _widths(n: int) -> np.ndarray:
+    """1..n, one array per n (a pointer's arrays are compared by identity)."""
+    if n not in _WIDTHS:
+        _WIDTHS[n] = np.arange(1, n + 1)
+    return _WIDTHS[n]
+
+
 def _figures(c: TourConfig, res, progress):
     curve, p, data = res.curve, res.point, _history(res, Progress())
     # Every figure is built with its data: a FigureWidget's synced state is its state when it is created
@@ -331,7 +356,8 @@ class TourDashboard(Explorer):
             context={"pool_size": self.pool_size}, heading="<b>Knobs</b>", marks=_marks,
             redraw_on=("d", "seed", "symmetric", "target_norm", "target", "offset", "biases"),
             play=Play(steps="steps", train=_train, frame=_frame, heading="<b>Training</b> (both models, same steps)"),
-            numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds, factor_seconds))
+            numbers=_numbers, export=_export, csv=_csv, refine=_refine(budget_seconds, factor_seconds),
+            pointers=_pointers)
         super().__init__(spec, TourConfig() if config is None else config, static=static, headless=headless,
                          lecture=lecture)
 

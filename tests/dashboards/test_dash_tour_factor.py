@@ -99,6 +99,28 @@ def test_a_new_state_while_computing_drops_the_old_work():
     assert not dash.pending and not _marked(dash) and dash.config.seed == 0 and dash.controls["seed"].value == 0
 
 
+def _training_off(dash) -> bool:
+    return dash.play.disabled and dash.w_step.disabled and dash.w_reset.disabled
+
+
+def test_play_is_off_while_a_new_picture_computes_and_trains_nothing_of_the_old_one():
+    dash = _dash()
+    assert not _training_off(dash)
+    dash.set_config(biases=True)
+    assert _training_off(dash)                         # greyed out in the page ...
+    dash.play.value = 5                                # ... and a step that reaches the kernel anyway trains nothing
+    assert dash.play.value == 0 and dash.step == 0 and dash.progress.history is None
+    assert "Training is off while the new picture is computing" in dash.status.value
+    dash.finish()
+    assert not _training_off(dash) and dash.config.biases is True
+    dash.advance()                                     # the new picture trains
+    assert dash.step == dash.steps // 20 and dash.progress.history is not None
+    dash.set_config(symmetric=False)
+    assert _training_off(dash)
+    dash.stop()                                        # stopped: the old picture is back, and can train
+    assert not _training_off(dash) and dash.config.symmetric is True
+
+
 def test_ctrl_c_in_a_slice_drops_the_work_like_stop(monkeypatch):
     from rfexplore.fit import NestedSolve
 

@@ -1,7 +1,8 @@
 """What a dashboard sends to the page per input (issue 13), without a browser: a width move sends one message
-per figure it changes, holding only the moved marks; Play sends the training run once per figure and then
-nothing per frame (the page picks the frame); the synced state of every
-view is always the figure read back (``slot.fig``), so a page that connects later draws what is on screen."""
+per figure it changes, holding only the moved marks, except the marks the page draws from the slider itself
+(the pointer); Play sends the training run once per figure (a synced trait) and then nothing per frame (the
+page picks the frame from Play's value); the synced state of every view is always the figure read back
+(``slot.fig``), so a page that connects later draws what is on screen."""
 
 import base64
 import json
@@ -42,6 +43,46 @@ def _in_sync(dash):
         assert slot.view.figure == figure_json(slot.fig), f"{name}: the synced state is not the figure shown"
 
 
+def _tracks_set(dash):
+    """The figures whose views hold a track (the synced trait the page draws Play's frames from)."""
+    return {n for n, s in dash.slots.items() if not s.static and s.view.track}
+
+
+def _page_pointer(view):
+    """The traces as the page draws them from the pointer at the controls' values (its ``point``)."""
+    out = {}
+    for i, t in view.pointer.get("traces", {}).items():
+        src = view.pointer["sources"][t["source"]]
+        w = src["model"]
+        v = float(w.label) if src["labels"] else getattr(w, src["attr"])
+        trace = {}
+        for k in ("x", "y"):
+            if k in t:
+                pts = []
+                for item in t[k]:
+                    if isinstance(item, dict):
+                        at, of = plain_json_decode(item["at"]), plain_json_decode(item["of"])
+                        j = int(np.searchsorted(at, v, side="right")) - 1
+                        pts.append(float(of[j]) if j >= 0 and at[j] == v else None)
+                    else:
+                        pts.append(v if item == "value" else item)
+                trace[k] = pts
+        out[int(i)] = trace
+    return out
+
+
+def _pointer_matches_figure(dash):
+    """Every trace the page draws from a pointer is the kernel's trace (same points)."""
+    checked = 0
+    for name, slot in dash.slots.items():
+        for i, drawn in _page_pointer(slot.view).items():
+            for k, pts in drawn.items():
+                np.testing.assert_allclose(_points(slot.view.figure["data"][i], k), pts, rtol=0, atol=0,
+                                           err_msg=f"{name}: trace {i} {k}")
+                checked += 1
+    return checked
+
+
 def _next_width(dash):
     stops = [v for _, v in dash.controls["width"].options]
     return stops[stops.index(dash.config.width) + 1]
@@ -53,11 +94,45 @@ def test_a_width_move_sends_only_the_moved_marks_once_per_figure(sent):
     dash.controls["width"].value = _next_width(dash)             # an arrow key on the slider
     assert _names(dash, sent) == {
         "training": [[["best possible with these features"], [], False]],
-        "width": [[["current width"], [], False]],
         "magnitude": [[["current width"], [], False]],
-    }                                                            # the trajectory does not depend on the width
+    }    # the trajectory does not depend on the width; the width marker the page draws from the slider itself
+    assert dash.slots["width"].pointed == {"current width"}
+    assert _pointer_matches_figure(dash) == 2                    # ... where the kernel's figure has it
     whole = len(json.dumps(dash.slots["width"].view.figure))
     assert sum(len(json.dumps(m)) for _, m in sent) < whole / 20
+    _in_sync(dash)
+
+
+def test_the_pointer_follows_every_width_and_is_sent_once_per_picture(sent):
+    dash = TourDashboard(pool_size=POOL, static=False)
+    view = dash.slots["width"].view
+    pointer, before = view.pointer, view.messages
+    for w in (1, 2, 37, 300, POOL):                              # both ends, a width between the slider's stops
+        dash.set_config(width=w)
+        assert _pointer_matches_figure(dash) == 2 and view.pointer is pointer
+        assert _page_pointer(view)[view.pointed and min(view.pointed)]["y"] == [float(dash.numbers()["rf_error"])]
+    assert view.messages == before                               # nothing sent to the width figure meanwhile
+    dash.set_config(d=41)                                        # a new curve: a new pointer, the marker sent whole
+    assert view.pointer is not pointer and _pointer_matches_figure(dash) == 2
+    _in_sync(dash)
+
+
+def test_the_budget_line_is_drawn_from_its_slider_only_while_the_budget_is_on(sent):
+    dash = TourDashboard(pool_size=POOL, static=False)
+    assert dash.slots["magnitude"].pointed == frozenset()
+    sent.clear()
+    dash.set_config(magnitude=10.0)                              # ticked: the line is sent, then drawn by the page
+    assert any("magnitude budget M" in m[0] + m[1] for m in _names(dash, sent)["magnitude"])   # whole or grown
+    assert dash.slots["magnitude"].pointed == {"magnitude budget M"}
+    dash.finish()
+    sent.clear()
+    dash.set_config(magnitude=11.2)
+    assert all("magnitude budget M" not in m[0] + m[1] for m in _names(dash, sent).get("magnitude", []))
+    assert _pointer_matches_figure(dash) == 4
+    dash.finish()
+    dash.set_config(magnitude=None)                              # unticked: the line goes, and its pointer
+    assert dash.slots["magnitude"].pointed == frozenset() and dash.slots["magnitude"].view.pointer == {}
+    assert len(dash.slots["magnitude"].fig.data[dash.slots["magnitude"]._names["magnitude budget M"]].x) == 0
     _in_sync(dash)
 
 
@@ -113,7 +188,7 @@ def test_play_sends_the_run_once_and_no_message_per_frame(sent, monkeypatch):
     headless = TourDashboard(pool_size=POOL, headless=True)
     sent.clear()
     dash.play.value = 2                                          # the first step trains and sends the run
-    assert [m["type"] for _, m in sent] == ["track", "track"]
+    assert sent == [] and _tracks_set(dash) == {"training", "trajectory"}
     assert {n for n, s in dash.slots.items() if s.tracked} == {"training", "trajectory"}
     assert dash.slots["trajectory"].tracked == {"distance |w − w*|", "angle to w* (degrees)"}
     sent.clear()
@@ -130,7 +205,9 @@ def test_play_sends_the_run_once_and_no_message_per_frame(sent, monkeypatch):
                 for key, want in points.items():
                     np.testing.assert_array_equal(_points(view.figure["data"][i], key), want, err_msg=f"{name} {step}")
     assert sent == []                                            # no figure message per frame
-    assert dash.slots["trajectory"].view.step == 0               # the page drives it (jsdlink), not the kernel
+    # the page reads Play's value itself: every view holds the Play widget, and no link copies it per view
+    assert all(s.view.clock is dash.play for s in dash.slots.values())
+    assert "step" not in dash.slots["trajectory"].view.trait_names()
 
 
 def test_reset_and_step_keep_the_run_a_new_state_drops_it(sent):
@@ -147,10 +224,11 @@ def test_reset_and_step_keep_the_run_a_new_state_drops_it(sent):
     untracks = [(v, m) for v, m in sent if m.get("untrack")]
     assert {id(v) for v, _ in untracks} == {id(dash.slots[n].view) for n in ("training", "trajectory")}
     assert all(not s.tracked and s.view.track_key is None for s in dash.slots.values())
+    assert _tracks_set(dash) == set()
     _in_sync(dash)
     sent.clear()
     dash.advance()                                               # the new state's run, sent once
-    assert [m["type"] for _, m in sent] == ["track", "track"]
+    assert _tracks_set(dash) == {"training", "trajectory"}
     assert dash.slots["training"].view.track_key is dash.progress.history
     _in_sync(dash)
 
@@ -163,7 +241,7 @@ def test_lecture_mode_drops_the_run_and_the_next_step_sends_it_again(sent):
     _in_sync(dash)
     sent.clear()
     dash.advance()
-    assert sorted(m["type"] for _, m in sent) == ["track", "track"]
+    assert _tracks_set(dash) == {"training", "trajectory"}
     _in_sync(dash)
 
 
@@ -181,7 +259,7 @@ def test_refining_while_playing_keeps_the_run(sent):
 @pytest.mark.parametrize("mode", [dict(headless=True), dict(static=True)])
 def test_headless_and_static_play_on_the_kernel_path(mode):
     dash = TourDashboard(pool_size=POOL, **mode)
-    assert not hasattr(dash, "_links") and all(s.static and not s.tracked for s in dash.slots.values())
+    assert all(s.static and not s.tracked and not s.pointed for s in dash.slots.values())
     dash.run()
     assert len(dash.slots["trajectory"].fig.data[0].x) == dash.steps + 1
 
