@@ -115,3 +115,85 @@ def test_play_in_lab_grows_the_curve_in_the_page_and_ends_at_the_kernels_figure(
         console.check("lab play")
     finally:
         path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- a page that connects after the run (issue 13)
+
+LATE_CELLS = ["from rfexplore.dashboards import TourDashboard\n"
+              "dash = TourDashboard(pool_size=512)\n"
+              "dash.run()          # trained before any page is connected: the run is in the views' state\n"
+              "dash"]
+
+
+def _curve_points(page, rf):
+    drawn = page.evaluate(_DRAWN_JS)
+    return next(len(t["x"]) for t in drawn[0] if t["name"] == rf)
+
+
+def test_a_page_that_connects_after_the_run_replays_it_in_the_page(page, console, tmp_path):
+    """Voila runs the notebook before its page connects: the training run, sent before, must still be drawn by
+    the page (Reset, then Play grows the curve step by step), though the kernel does not send it again."""
+    from rfexplore.dashboards import TourDashboard
+
+    path = _write_notebook("late_page_check.ipynb", LATE_CELLS)
+    server = start_voila(path, tmp_path)
+    try:
+        page.goto(server.url, timeout=300_000)
+        _wait_for_voila(page, "voila late page", 300)
+        check_outputs(page, "voila late page")
+        kernel = TourDashboard(pool_size=512, headless=True)
+        rf = kernel.slots["training"].fig.data[0].name
+        assert _curve_points(page, rf) == kernel.steps + 1           # the page connected at the end of the run
+        page.get_by_role("button", name="Reset", exact=True).click()
+        page.wait_for_function(f"""() => [...document.querySelectorAll('.rfx-figure .js-plotly-plot')][0]
+            .data.find(t => t.name === {rf!r}).x.length === 1""", timeout=30_000)
+        page.locator(".widget-play button").first.click()
+        seen = []
+        for _ in range(400):
+            n = _curve_points(page, rf)
+            if not seen or seen[-1] != n:
+                seen.append(n)
+            if n == kernel.steps + 1:
+                break
+            page.wait_for_timeout(25)
+        assert seen[-1] == kernel.steps + 1 and len(seen) >= 5 and seen == sorted(seen), \
+            f"the late page did not replay the run step by step: {seen}"
+        console.check("voila late page")
+    finally:
+        stop_server(server)
+        path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- the width marker follows the slider in the page
+
+_MARKER_JS = """() => { const gd = [...document.querySelectorAll('.rfx-figure .js-plotly-plot')][1];
+    const t = gd.data.find(t => t.name === 'current width'); return [Array.from(t.x), Array.from(t.y)]; }"""
+
+
+def test_the_width_marker_sits_on_the_exact_curve_at_every_width_the_keys_reach(page, console, lab):
+    """Arrow keys on the width slider: the marker (drawn by the page from the slider) is at the width the slider
+    shows and at the exact error there (the package's number), and stays there once the kernel has answered."""
+    from rfexplore.dashboards import TourDashboard
+
+    path = _write_notebook("width_marker_check.ipynb", PLAY_CELLS)
+    try:
+        run_in_lab(page, lab, path)
+        check_outputs(page, "lab width marker")
+        errors = TourDashboard(pool_size=512, headless=True).result.curve.errors
+        slider = page.locator(".widget-slider").filter(has_text="width r").first
+        handle = slider.locator(".noUi-handle").first
+        handle.focus()
+        for key in ["ArrowRight"] * 3 + ["PageUp", "ArrowLeft", "PageDown", "PageDown"]:
+            page.keyboard.press(key)
+            shown = int(slider.locator(".widget-readout").first.inner_text().strip())
+            page.wait_for_function(f"() => ({_MARKER_JS})()[0][0] === {shown}", timeout=5_000)
+            x, y = page.evaluate(_MARKER_JS)
+            assert x == [shown] and y == [float(errors[shown - 1])], (key, shown, x, y)
+        page.wait_for_timeout(1500)                                    # the kernel's answer has landed
+        x, y = page.evaluate(_MARKER_JS)
+        assert x == [shown] and y == [float(errors[shown - 1])]
+        readout = page.locator(".widget-html-content").filter(has_text="RF error at this width").first.inner_text()
+        assert f"{errors[shown - 1]:.4f}" in readout
+        console.check("lab width marker")
+    finally:
+        path.unlink(missing_ok=True)
