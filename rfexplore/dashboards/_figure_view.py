@@ -12,7 +12,13 @@ busy machine misses the limit in JupyterLab too. Here:
   ``Plotly.newPlot`` and applies updates with ``Plotly.react`` (moved points: ``Plotly.animate``). Its
   ``figure`` trait always holds the current figure (so a page that connects later, as Voila's does, draws
   the current state), but an update is sent as a custom message holding only the traces that changed — and
-  for a trace that only grew (Play), only the new points — and the layout only when it changed.
+  for a trace that only grew, only the new points — and the layout only when it changed.
+* Some changes need no kernel at all (issue 13). A *track* (:meth:`FigureView.set_track`, a synced trait) is
+  a whole training run: the page shows the frame of the Play widget's value (the view's ``clock``, read in the
+  page, so Play costs no figure message per frame). A *pointer* (:meth:`FigureView.set_pointer`) draws a
+  marker from a control's value at the input, looked up in arrays the page holds (the tour's width marker on
+  the exact width curve, its budget line), before the kernel hears of the input; the kernel's copy of the
+  figure is kept in step without sending those traces.
 * What a change costs (issue 13, measured in Lab on the tour): ``Plotly.react`` redraws axes, legend and
   titles even when one marker moved (20-45 ms a figure on this 2-core machine), so a change of points only
   that stays inside the drawn axis ranges redraws just its traces (``Plotly.animate`` without a redraw,
