@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +70,35 @@ def _cpu_seconds(server):
             "browser": sum(map(cpu, browsers)), "kernel_ids": set(classroom.kernels(server))}
 
 
+class CpuTimeline:
+    """Samples, in a thread, :func:`_cpu_seconds` once a second: what the browser, the kernels and the server
+    had used by each moment, so the CPU up to a page's drawing can be read off (the window after the last page
+    is drawn holds the pool's refill and the pages' settling, which no page waited for)."""
+
+    def __init__(self, server, interval=1.0):
+        self.server, self.interval, self.samples = server, interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.time(), _cpu_seconds(self.server)))
+            self._stop.wait(self.interval)
+
+    def at(self, t):
+        """The last sample at or before ``t`` (epoch seconds)."""
+        before = [c for ts, c in self.samples if ts <= t]
+        return before[-1] if before else self.samples[0][1]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def run(*, pages, pool, close, after, timeout):
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
@@ -83,10 +113,16 @@ def run(*, pages, pool, close, after, timeout):
                 context = p.chromium.launch_persistent_context(
                     prof, executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS,
                     viewport={"width": 1400, "height": 1000})
-                with classroom.MemorySampler(server) as sampler:
-                    cpu0, t0 = _cpu_seconds(server), time.monotonic()
+                with classroom.MemorySampler(server) as sampler, CpuTimeline(server) as timeline:
+                    cpu0, t0, start = _cpu_seconds(server), time.monotonic(), time.time()
                     opened, result = classroom.open_class(context, server, pages, timeout=timeout)
                     cpu1, wall = _cpu_seconds(server), time.monotonic() - t0
+                drawn_at = sorted(start + t for t in result.times)
+                cpu_drawn = {}
+                if drawn_at:
+                    for label, t in (("median", drawn_at[(len(drawn_at) - 1) // 2]), ("last", drawn_at[-1])):
+                        c = timeline.at(t)
+                        cpu_drawn[label] = (t - start, {k: c[k] - cpu0[k] for k in ("server", "kernels", "browser")})
                     ids = [r.kernel_id for r in result.pages]
                     shared = {k for k in ids if k and ids.count(k) > 1}
                     for r in result.pages:
@@ -100,7 +136,7 @@ def run(*, pages, pool, close, after, timeout):
             harness.stop_server(server)
     return dict(pages=pages, pool=pool, close=close, after=after, result=result, gone=gone,
                 peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, pool_s=pool_s, idle_mem=idle_mem,
-                kernels_after=len(kernels_after), load=(load_before, os.getloadavg()),
+                kernels_after=len(kernels_after), load=(load_before, os.getloadavg()), cpu_drawn=cpu_drawn,
                 cpu={k: cpu1[k] - cpu0[k] for k in ("server", "kernels", "browser")}, wall=wall)
 
 
@@ -120,7 +156,8 @@ def table(r):
         ("preheated pool (`POOL`)", f"{r['pool']} (filled and idle after {r['pool_s']:.0f} s)"),
         ("fully drawn", f"{len(times)} of {r['pages']}"),
         ("time to a fully drawn page: median", _fmt_s(med(times))),
-        ("time to a fully drawn page: max", _fmt_s(max(times) if times else None)),
+        ("time to a fully drawn page: min / max", f"{_fmt_s(min(times) if times else None)} / "
+                                                   f"{_fmt_s(max(times) if times else None)}"),
         ("HTML page received: median (max), all pages",
          f"{_fmt_s(med(html))} ({_fmt_s(max(html) if html else None)}; {len(html)} of {r['pages']} complete)"),
         ("failures", "; ".join(f"page {p.index}: {p.error}" for p in res.failures) or "none"),
@@ -137,6 +174,9 @@ def table(r):
         ("kernels running then (the refilled pool)", str(r["kernels_after"])),
         ("CPU while the pages loaded (wall {:.0f} s): browser / kernels / server".format(r["wall"]),
          " / ".join(f"{r['cpu'][k]:.0f} s" for k in ("browser", "kernels", "server"))),
+        *((f"CPU until the {label} page was drawn ({t:.0f} s; sampled each second): browser / kernels / server",
+           " / ".join(f"{c[k]:.0f} s" for k in ("browser", "kernels", "server")))
+          for label, (t, c) in r["cpu_drawn"].items()),
     ]
     (b1, b5, _), (a1, a5, _) = r["load"]
     lines = ["| measure | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
