@@ -64,7 +64,8 @@ def budget_needed(nested: NestedFit, width: int, eps: float, *, low: float = 1e-
     bracket, or a Newton phase longer than ``NEWTON_PROBES`` probes, falls back to bisection. The bounds only
     choose the probes: the bracket is always made of fitted budgets, so ``error`` is a fit's error and
     ``bracket`` means what it does for bisection. Each fit starts from the solved budget nearest in
-    ``log M`` (its weights scaled to the new box) with this search's own solver cache; the QP's optimal
+    ``log M`` (its weights scaled to the new box) with this search's own solver cache, trying the exact face
+    step from the first step (:func:`rfexplore.boxqp.solve_paired_qp`, ``hint``); the QP's optimal
     value does not depend on the start, so the errors agree with cold-started fits to the fits'
     tolerance (``BUDGET_TOL``), and the thresholds of the two methods to ``rtol``.
     """
@@ -126,7 +127,8 @@ def _root_bounds(m, e, b, eps):
 def _newton(nested, width, eps, low, hi, width_log, free):
     """The safeguarded Newton search of :func:`budget_needed`."""
     k, kss = nested.k[:width], float(nested.kss)
-    hint = {}                                                 # this search's solver cache
+    # this search's solver cache; its warm starts sit near their face: exact face steps from the first step
+    hint = dict(face_first=1, face_stable=0, face_every=3)
     solved = []                                               # (log m, weights tensor, lower, upper)
 
     def fit(m):
