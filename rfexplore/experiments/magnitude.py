@@ -49,25 +49,26 @@ def budget_needed(nested: NestedFit, width: int, eps: float, *, low: float = 1e-
     best fit's own ``r·max|u_i|`` (any larger budget gives that fit); a ``high`` whose fit does not reach
     ``eps`` is refused. Each probe is one box-constrained fit (:meth:`rfexplore.fit.NestedFit.fit`).
 
-    ``method="bisect"``: bisection in ``log M``, every fit cold-started (about ``log2(log(high/low) / rtol)``
-    fits: 11 in the tour's searches).
+    ``method="bisect"``: bisection in ``log M``, every fit cold-started (``log2(log(high/low) / rtol)`` fits,
+    rounded up, and those at ``low`` and ``high``: 13 or 14 in the tour's searches, benchmarks/bench_budget.py).
 
-    ``method="newton"`` (default; this explorer's, 4 to 6 fits there): every fit ``u`` under a budget ``M_u``
-    bounds the threshold ``M*`` from both sides, through ``q(t)``, the error of ``t u`` (feasible under
-    ``t M_u``): ``q(t) = a t^2 - 2 b t + 1`` with ``b = k.u / k**`` and ``a = e(M_u) - 1 + 2 b``. First,
-    ``e(t M_u) <= q(t)`` for every feasible ``u``, so where ``q`` first falls to ``eps`` the error is at most
-    ``eps``: an upper bound on ``M*``. Second, at the optimum ``M_u e'(M_u) = q'(1) = u.g / k**`` (with
-    ``g = 2 (K u - k)``, only the coordinates at a bound contribute, ``u_i g_i = -B |g_i|``: the
-    multipliers), and a convex ``e`` lies above its tangent: ``M* >= M_u (1 + (eps - e) / q'(1))``, Newton's
-    step, a lower bound. Each probe is the best lower bound (a Newton step from the left, converging
-    quadratically), or the best upper bound once that closes the bracket; a probe that falls outside the
-    bracket, or a Newton phase longer than ``NEWTON_PROBES`` probes, falls back to bisection. The bounds only
-    choose the probes: the bracket is always made of fitted budgets, so ``error`` is a fit's error and
-    ``bracket`` means what it does for bisection. Each fit starts from the solved budget nearest in
-    ``log M`` (its weights scaled to the new box) with this search's own solver cache, trying the exact face
-    step from the first step (:func:`rfexplore.boxqp.solve_paired_qp`, ``hint``); the QP's optimal
-    value does not depend on the start, so the errors agree with cold-started fits to the fits'
-    tolerance (``BUDGET_TOL``), and the thresholds of the two methods to ``rtol``.
+    ``method="newton"`` (default; this explorer's: 5 to 7 fits there, the one at ``low`` included). Every fit
+    ``u`` under a budget ``M_u`` bounds the threshold ``M*`` from both sides through ``q(t)``, the error of
+    ``t u`` (feasible under ``t M_u``): ``q(t) = a t^2 - 2 b t + 1`` with ``b = k.u / k**`` and
+    ``a = e(M_u) - 1 + 2 b``. Upper: ``e(t M_u) <= q(t)`` for any feasible ``u``, so where ``q`` first
+    falls to ``eps`` the error is at most ``eps``. Lower: at the optimum ``M_u e'(M_u) = q'(1) = u.g / k**``
+    (``g = 2 (K u - k)``; only coordinates at a bound contribute, ``u_i g_i = -B |g_i|``, the multipliers),
+    and a convex ``e`` lies above its tangent, so ``M* >= M_u (1 + (eps - e) / q'(1))``: Newton's step.
+    Both bounds close in quadratically as ``M_u`` nears ``M*``. Each probe is the best lower bound (Newton
+    steps from the left), or, once the best upper bound is within ``rtol`` of ``lo``, that bound times
+    ``1 + log1p(rtol) / 64`` (so the returned budget lies about that far above the threshold; bisection's
+    anywhere up to ``rtol``). A probe outside the bracket, or more than ``NEWTON_PROBES`` probes, falls back
+    to bisection. The bounds only choose the probes: the bracket is always made of fitted budgets, so
+    ``error`` is a fit's error and ``bracket`` means what it does for bisection. Each fit starts from the
+    solved budget nearest in ``log M`` (its weights scaled to the new box), with this search's own solver
+    cache and the exact face step tried from the first step (:func:`rfexplore.boxqp.solve_paired_qp`,
+    ``hint``); the QP's optimal value does not depend on the start, so the errors agree with cold-started
+    fits to the fits' tolerance (``BUDGET_TOL``), and the two methods' thresholds to ``rtol``.
     """
     if not isinstance(nested, NestedFit):
         raise TypeError(f"nested must be a NestedFit (from fit_nested), got {type(nested).__name__}")
@@ -155,8 +156,8 @@ def _newton(nested, width, eps, low, hi, width_log, free):
             _refuse_high(hi, e_top, eps)
     lo, top, probes = low, hi, 0
     while math.log(top / lo) > width_log:
-        lower = max(s[2] for s in solved)
-        upper = min(s[3] for s in solved)
+        lower = max(lo, *(s[2] for s in solved))             # the threshold lies in [lower, upper]
+        upper = min(top, *(s[3] for s in solved))
         if math.log(upper / lo) < width_log:
             x = min(upper * (1 + width_log / 64), lo * math.exp(width_log * (1 - 1e-6)))   # closes the bracket above
         elif math.log(top / lower) < width_log:

@@ -110,6 +110,26 @@ def test_newton_agrees_with_bisection_on_a_dense_pool():
     assert cold(nested, 40, new.magnitude).relative_error <= eps < cold(nested, 40, new.bracket[0]).relative_error
 
 
+@pytest.mark.parametrize("bounds", [
+    lambda m, e, b, eps: (0.0, math.inf),                # no information: bisection
+    lambda m, e, b, eps: (1e3 * m, 1e-6 * m),            # bounds on the wrong sides
+    lambda m, e, b, eps: (0.5 * m, 0.5 * m),             # the same wrong guess from every fit
+    lambda m, e, b, eps: (m * (1 + 1e-15), math.inf),    # Newton steps that make no progress
+])
+def test_the_bracket_holds_whatever_the_bounds_say(nested, monkeypatch, bounds):
+    """The bounds only choose the probes: with bounds that say nothing or are wrong, the search still ends
+    with a fitted bracket of the same contract (falling back to bisection)."""
+    import rfexplore.experiments.magnitude as magnitude
+    monkeypatch.setattr(magnitude, "_root_bounds", bounds)
+    eps = nested.fit(60).relative_error + 0.1
+    res = budget_needed(nested, 60, eps, rtol=1e-3)
+    lo, top = res.bracket
+    assert res.magnitude == top and math.log(top / lo) <= math.log1p(1e-3) * (1 + 1e-12)
+    assert cold(nested, 60, top).relative_error <= eps < cold(nested, 60, lo).relative_error
+    ref = budget_needed(nested, 60, eps, rtol=1e-3, method="bisect")
+    assert max(lo, ref.bracket[0]) < min(top, ref.bracket[1])
+
+
 def fit_counts(nested, width, eps, rtol):
     calls = {"newton": 0, "bisect": 0}
     orig = NestedFit.fit
