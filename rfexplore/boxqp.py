@@ -394,7 +394,12 @@ def solve_paired_qp(E, W, ke, ko, bound, *, lone=False, u0=None, tol=DEFAULT_TOL
         far its objective is from the optimum, and its weights warm-start a later call.
     hint : dict, optional
         A cache that a caller keeps between calls (eigenvector estimates, the step metric); it
-        only changes how fast the solver gets there.
+        only changes how fast the solver gets there. A caller may also set when the exact face steps
+        come: ``face_first`` (the first at this step, default ``FACE_FIRST``), ``face_stable`` (once the
+        set of bounds in force has held this many steps, default ``FACE_STABLE``) and ``face_every``
+        (the steps between them, default ``FACE_EVERY``); a start that is the solution of a nearby
+        problem (a previous budget's, scaled) usually sits on the right face already, and
+        ``face_first=1, face_stable=0`` then finishes in a step or two (``budget_needed``).
 
     Returns
     -------
@@ -482,7 +487,10 @@ def _fista_pairs(P, e, o, Ee, s, tol, hint):
     kkt, gap = P.optimality(e, o, Ee, s)
     H = _metric_for(P, hint)
     ye, yo, Ey, sy, t = e, o, Ee, s, 1.0
-    pattern, stable, next_face, face_cache, done = None, 0, FACE_FIRST, {}, 0
+    # when the exact face steps come: a caller whose start is a nearby solution asks for them early (hint)
+    first, settled, every = (int(hint.get(key, dflt)) for key, dflt in
+                             (("face_first", FACE_FIRST), ("face_stable", FACE_STABLE), ("face_every", FACE_EVERY)))
+    pattern, stable, next_face, face_cache, done = None, 0, first, {}, 0
     while True:
         done += 1
         fy = P.value(ye, yo, Ey, sy)
@@ -515,7 +523,7 @@ def _fista_pairs(P, e, o, Ee, s, tol, hint):
         pat = (u >= B * (1 - 1e-12)).to(torch.int8) - (u <= -B * (1 - 1e-12)).to(torch.int8)
         stable = stable + 1 if pattern is not None and torch.equal(pat, pattern) else 0
         pattern = pat
-        if done >= next_face and stable >= FACE_STABLE and kkt < 1e-2:
+        if done >= next_face and stable >= settled and kkt < 1e-2:
             steps = _face_step(P, e, o, f, face_cache)
             face = None
             while True:                                        # a pause after each factorization
@@ -525,7 +533,7 @@ def _fista_pairs(P, e, o, Ee, s, tol, hint):
                     face = stop.value
                     break
                 yield False, e, o, Ee, s, f, kkt, gap, H
-            next_face = done + FACE_EVERY
+            next_face = done + every
             if face is not None:
                 e, o, Ee, s, f = face
                 kkt, gap = P.optimality(e, o, Ee, s)

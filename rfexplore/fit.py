@@ -476,7 +476,7 @@ class NestedFit:
         return float((u @ (K @ u) - 2 * (k @ u) + self.kss) / self.kss)
 
     def fit(self, m: int, *, magnitude=None, ridge=None, u0=None, tol: float = BUDGET_TOL, max_iter=None,
-            max_seconds=BUDGET_MAX_SECONDS, callback=None, warm_start: bool = True) -> FitResult:
+            max_seconds=BUDGET_MAX_SECONDS, callback=None, warm_start: bool = True, hint=None) -> FitResult:
         """Fit at width ``m``: exact best (default), ``|u_i| <= magnitude / m``, or ridge ``lambda |u|^2``.
 
         A budget that the best fit already meets returns the best (minimum-norm) fit. Otherwise the
@@ -492,7 +492,10 @@ class NestedFit:
         move cheap (the optimum does not depend on the start; among equal optima of a
         sign-symmetric pool the weights can, and the last bits of the error do).
         ``warm_start=False`` (and no ``u0``) is the first slice of :meth:`budget_solve`: the same
-        problem gives the same bits whatever was solved before.
+        problem gives the same bits whatever was solved before. ``hint``: the solver's cache between
+        calls (:meth:`solve_budget`; default this object's): a caller that runs its own sequence of fits
+        from its own ``u0`` passes its own dict, so that its results do not depend on this object's
+        other fits.
         """
         m = self._check_width(m)
         magnitude = check_magnitude(magnitude)
@@ -512,7 +515,7 @@ class NestedFit:
         if magnitude is None or not self._binds(m, u, magnitude):
             return self._result(m, u, float(self._errors[m - 1]), "exact", magnitude)
         res = self.solve_budget(m, magnitude, u0=u0, tol=tol, max_iter=max_iter, max_seconds=max_seconds,
-                                callback=callback)
+                                callback=callback, hint=hint)
         return self._budget_result(m, magnitude, res)
 
     def budget_solve(self, m: int, magnitude, *, tol: float = BUDGET_TOL) -> BudgetSolve:

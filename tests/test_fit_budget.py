@@ -150,6 +150,36 @@ def test_width_moves_under_a_budget_warm_start_from_the_previous_width():
         assert abs(warm.relative_error - cold.relative_error) <= max(warm.gap, cold.gap) + 1e-13
 
 
+@pytest.mark.parametrize("d, r, seed", [(10, 300, 3), (10, 301, 4), (40, 300, 5), (5, 60, 6)])
+def test_early_face_steps_from_a_nearby_solution_reach_the_same_optimum(d, r, seed):
+    """The face-step schedule a caller may set in the solver's hint (``budget_needed`` does: its starts are
+    a nearby budget's solution, scaled): the same optimum, by the independent KKT check and against a
+    cold fit (within the certified gaps), in fewer steps than the default schedule from the same start."""
+    nested, free, M = case(d, r, 0.3, seed=seed)
+    first = nested.fit(r, magnitude=M, warm_start=False)
+    K, k, kss = gram_matrix(nested.pool.head(r)).numpy(), nested.k[:r].numpy(), nested.kss
+    steps = {"early": 0, "usual": 0}
+    for f in (1.03, 0.97, 1.2):
+        M2, u0 = M * f, first.weights * f
+        early = nested.fit(r, magnitude=M2, u0=u0, hint=dict(face_first=1, face_stable=0, face_every=3))
+        usual = nested.fit(r, magnitude=M2, u0=u0, hint={})
+        cold = rf.fit_nested(nested.pool).fit(r, magnitude=M2, warm_start=False)
+        assert early.converged and kkt_violation(K, k, M2 / r, early.weights) <= 1e-10
+        assert np.abs(early.weights).max() <= M2 / r * (1 + 1e-12)
+        assert abs(early.relative_error - cold.relative_error) <= max(early.gap, cold.gap) + 1e-13
+        assert function_distance(K, early.weights, cold.weights) / kss <= 2 * (early.gap + cold.gap + REF_ROUNDING)
+        steps["early"] += early.iterations
+        steps["usual"] += usual.iterations
+    assert steps["early"] < steps["usual"]
+
+
+def test_a_fit_with_its_own_hint_leaves_the_objects_cache_alone():
+    nested, free, M = case(8, 80, 0.3, seed=7)
+    own = {}
+    nested.fit(80, magnitude=M, u0=free.weights, hint=own)
+    assert own and not nested._budget_hint                       # the solver's state went to the caller's dict
+
+
 # --------------------------------------------------------------------------- the certificates
 
 
