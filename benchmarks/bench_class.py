@@ -25,7 +25,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -70,33 +69,22 @@ def _cpu_seconds(server):
             "browser": sum(map(cpu, browsers)), "kernel_ids": set(classroom.kernels(server))}
 
 
-class CpuTimeline:
-    """Samples, in a thread, :func:`_cpu_seconds` once a second: what the browser, the kernels and the server
-    had used by each moment, so the CPU up to a page's drawing can be read off (the window after the last page
-    is drawn holds the pool's refill and the pages' settling, which no page waited for)."""
+class CpuTimeline(classroom.Sampler):
+    """Samples :func:`_cpu_seconds` once a second: what the browser, the kernels and the server had used by
+    each moment, so the CPU up to a page's drawing can be read off (the window after the last page is drawn
+    holds the pool's refill and the pages' settling, which no page waited for)."""
 
     def __init__(self, server, interval=1.0):
-        self.server, self.interval, self.samples = server, interval, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__(server, interval)
+        self.samples = []
 
-    def _run(self):
-        while not self._stop.is_set():
-            self.samples.append((time.time(), _cpu_seconds(self.server)))
-            self._stop.wait(self.interval)
+    def sample(self):
+        self.samples.append((time.time(), _cpu_seconds(self.server)))
 
     def at(self, t):
         """The last sample at or before ``t`` (epoch seconds)."""
         before = [c for ts, c in self.samples if ts <= t]
         return before[-1] if before else self.samples[0][1]
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def run(*, pages, pool, close, after, timeout):

@@ -117,21 +117,20 @@ def wait_for_pool(server, size, *, timeout=900):
         time.sleep(1)
 
 
-class MemorySampler:
-    """Samples, in a thread, the total RSS and PSS (MB) of the server and all its kernels."""
+class Sampler:
+    """Calls :meth:`sample` in a thread every ``interval`` seconds while the ``with`` block runs."""
 
     def __init__(self, server, interval=1.0):
         self.server, self.interval = server, interval
-        self.peak_rss = self.peak_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self):
+        raise NotImplementedError
+
     def _run(self):
         while not self._stop.is_set():
-            pids = [self.server.proc.pid, *kernels(self.server).values()]
-            sizes = [memory(p) for p in pids]
-            self.peak_rss = max(self.peak_rss, sum(m.rss for m in sizes))
-            self.peak_pss = max(self.peak_pss, sum(m.pss for m in sizes))
+            self.sample()
             self._stop.wait(self.interval)
 
     def __enter__(self):
@@ -141,6 +140,20 @@ class MemorySampler:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+
+
+class MemorySampler(Sampler):
+    """Samples, in a thread, the total RSS and PSS (MB) of the server and all its kernels."""
+
+    def __init__(self, server, interval=1.0):
+        super().__init__(server, interval)
+        self.peak_rss = self.peak_pss = 0.0
+
+    def sample(self):
+        pids = [self.server.proc.pid, *kernels(self.server).values()]
+        sizes = [memory(p) for p in pids]
+        self.peak_rss = max(self.peak_rss, sum(m.rss for m in sizes))
+        self.peak_pss = max(self.peak_pss, sum(m.pss for m in sizes))
 
 
 # ---------------------------------------------------------------- pages
