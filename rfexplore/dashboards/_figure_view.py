@@ -173,8 +173,10 @@ function showPointer(state, name) {
   for (const [i, t] of p.traces) {
     const src = p.sources[t.source];
     if ((name !== undefined && t.source !== name) || !src?.model) continue;
-    const v = sourceValue(src), trace = { ...state.fig.data[i] };
+    const v = sourceValue(src), old = state.fig.data[i], trace = { ...old };
     for (const k of ["x", "y"]) if (t[k]) trace[k] = t[k].map((item) => point(item, v));
+    // another change of the control (its description, disabled, ...) that leaves the points where they are
+    if (["x", "y"].every((k) => !t[k] || JSON.stringify(trace[k]) === JSON.stringify(decode(old?.[k])))) continue;
     state.fig.data[i] = trace;
     change.traces.push(i);
   }
@@ -226,12 +228,18 @@ export default {
       state.fig = structuredClone(model.get("figure"));
       for (const redraw of state.views) redraw({ full: true, traces: [] });
     });
+    // a control the page cannot find leaves its marker to the kernel's updates (said on the console)
+    const pointer = () => setPointer(model, state).catch((err) => {
+      state.pointer = null;
+      console.warn("rfexplore: a figure's pointer is off", err);
+    });
+    const clock = () => setClock().catch((err) => console.warn("rfexplore: Play's frames are off", err));
     model.on("change:track", setTrack);
-    model.on("change:clock", setClock);
-    model.on("change:pointer", () => setPointer(model, state));
+    model.on("change:clock", clock);
+    model.on("change:pointer", pointer);
     setTrack();
-    setClock();
-    setPointer(model, state);
+    clock();
+    pointer();
     model.on("msg:custom", (msg) => {
       if (msg.type !== "update") return;
       if (msg.untrack) state.track = null;
