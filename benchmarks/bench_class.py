@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,24 @@ class CpuTimeline(classroom.Sampler):
         return before[-1] if before else self.samples[0][1]
 
 
+_REFILL = "Pool refill started after waiting"
+_TIME = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)")
+
+
+def _refills(log, start):
+    """Seconds from the pages' opening to each pool refill's start, from the server's log lines (their local
+    time; None for a line without one)."""
+    from datetime import datetime
+
+    out = []
+    for line in log.splitlines():
+        if _REFILL in line:
+            t = _TIME.search(line)
+            fmt = "%Y-%m-%d %H:%M:%S.%f" if t and "." in t.group(1) else "%Y-%m-%d %H:%M:%S"
+            out.append(datetime.strptime(t.group(1), fmt).timestamp() - start if t else None)
+    return out
+
+
 def run(*, pages, pool, close, after, timeout):
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
@@ -120,11 +139,13 @@ def run(*, pages, pool, close, after, timeout):
                     gone = classroom.watch_kernels_go(server, ids, closed_at, window=after)
                 context.close()
             kernels_after = classroom.kernels(server)
+            refills = _refills(server.log.read_text(errors="replace"), start)
         finally:
             harness.stop_server(server)
     return dict(pages=pages, pool=pool, close=close, after=after, result=result, gone=gone,
                 peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, pool_s=pool_s, idle_mem=idle_mem,
                 kernels_after=len(kernels_after), load=(load_before, os.getloadavg()), cpu_drawn=cpu_drawn,
+                refills=refills,
                 cpu={k: cpu1[k] - cpu0[k] for k in ("server", "kernels", "browser")}, wall=wall)
 
 
@@ -160,6 +181,8 @@ def table(r):
         (f"pages' kernels left {r['after']:.0f} s after the pages closed ({r['close']})",
          f"{len(left)} of {len(r['gone'])}" + (f" (last one gone after {max(gone_s):.0f} s)" if gone_s else "")),
         ("kernels running then (the refilled pool)", str(r["kernels_after"])),
+        ("pool refills started (server log), seconds after the pages opened",
+         ", ".join("?" if t is None else f"{t:.0f}" for t in r["refills"] if t is None or t >= 0) or "none"),
         ("CPU while the pages loaded (wall {:.0f} s): browser / kernels / server".format(r["wall"]),
          " / ".join(f"{r['cpu'][k]:.0f} s" for k in ("browser", "kernels", "server"))),
         *((f"CPU until the {label} page was drawn ({t:.0f} s; sampled each second): browser / kernels / server",
