@@ -590,8 +590,10 @@ class FigureView(anywidget.AnyWidget):
         the same picture). Returns whether it was sent (``dry``: whether it would be; nothing is sent). The
         caller keeps this side's figure equal to what the page draws (:meth:`update` with ``drawn``)."""
         traces = traces or {}
-        sources = {name: sources[name] for name in sorted({t.get("source") for t in traces.values()})
-                   if name in sources}
+        for i, t in traces.items():
+            if t.get("source") not in sources:
+                raise ValueError(f"pointer: trace {i} names source {t.get('source')!r}, not one of {sorted(sources)}")
+        sources = {name: sources[name] for name in sorted({t["source"] for t in traces.values()})}
         key = _pointer_key(sources, traces)
         if key == self._pointer_key or dry:
             return key != self._pointer_key
@@ -605,9 +607,6 @@ class FigureView(anywidget.AnyWidget):
         for i, t in traces.items():
             if not 0 <= i < n:
                 raise ValueError(f"pointer: index must be below the number of traces {n}, got {i}")
-            if t.get("source") not in spec_sources:
-                raise ValueError(f"pointer: trace {i} names source {t.get('source')!r}, "
-                                 f"not one of {sorted(spec_sources)}")
             spec_traces[str(i)] = {"source": t["source"], **{k: [_pointer_point(p) for p in t[k]]
                                                             for k in ("x", "y") if k in t}}
         self._pointer_key, self._pointer_hold = key, (sources, traces)     # holds the arrays (ids stay unique)
