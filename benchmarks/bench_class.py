@@ -59,6 +59,14 @@ def cpu(proc):
         return 0.0
 
 
+PARTS = ("browser", "kernels", "server")
+
+
+def _used(now, before):
+    """CPU-seconds of each part between two :func:`_cpu_seconds` readings."""
+    return {k: now[k] - before[k] for k in PARTS}
+
+
 def _cpu_seconds(server):
     """CPU seconds used so far by the server, its kernels (running ones) and this process's browsers."""
     import psutil
@@ -128,8 +136,7 @@ def run(*, pages, pool, close, after, timeout):
                 cpu_drawn = {}
                 if drawn_at:
                     for label, t in (("median", drawn_at[(len(drawn_at) - 1) // 2]), ("last", drawn_at[-1])):
-                        c = timeline.at(t)
-                        cpu_drawn[label] = (t - start, {k: c[k] - cpu0[k] for k in ("server", "kernels", "browser")})
+                        cpu_drawn[label] = (t - start, _used(timeline.at(t), cpu0))
                     ids = [r.kernel_id for r in result.pages]
                     shared = {k for k in ids if k and ids.count(k) > 1}
                     for r in result.pages:
@@ -146,7 +153,7 @@ def run(*, pages, pool, close, after, timeout):
                 peak_rss=sampler.peak_rss, peak_pss=sampler.peak_pss, pool_s=pool_s, idle_mem=idle_mem,
                 kernels_after=len(kernels_after), load=(load_before, os.getloadavg()), cpu_drawn=cpu_drawn,
                 refills=refills,
-                cpu={k: cpu1[k] - cpu0[k] for k in ("server", "kernels", "browser")}, wall=wall)
+                cpu=_used(cpu1, cpu0), wall=wall)
 
 
 def table(r):
@@ -184,9 +191,9 @@ def table(r):
         ("pool refills started (server log), seconds after the pages opened",
          ", ".join("?" if t is None else f"{t:.0f}" for t in r["refills"] if t is None or t >= 0) or "none"),
         ("CPU while the pages loaded (wall {:.0f} s): browser / kernels / server".format(r["wall"]),
-         " / ".join(f"{r['cpu'][k]:.0f} s" for k in ("browser", "kernels", "server"))),
+         " / ".join(f"{r['cpu'][k]:.0f} s" for k in PARTS)),
         *((f"CPU until the {label} page was drawn ({t:.0f} s; sampled each second): browser / kernels / server",
-           " / ".join(f"{c[k]:.0f} s" for k in ("browser", "kernels", "server")))
+           " / ".join(f"{c[k]:.0f} s" for k in PARTS))
           for label, (t, c) in r["cpu_drawn"].items()),
     ]
     (b1, b5, _), (a1, a5, _) = r["load"]

@@ -384,8 +384,10 @@ class Explorer:
             self._point()
         else:
             # the page drew the pointer's traces from the controls already, unless the pointer changes now
-            self._apply(self.spec.marks(new, result, self.progress), pointed=not self._point(dry=True))
-            self._point()
+            repoint = self._point(dry=True)
+            self._apply(self.spec.marks(new, result, self.progress), pointed=not repoint)
+            if repoint:
+                self._point()
         self._show_readout()
         self._show_texts()          # after the figures: their messages reach the page first (issue 13)
         self._start_refining()

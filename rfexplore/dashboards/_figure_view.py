@@ -541,7 +541,7 @@ class FigureView(anywidget.AnyWidget):
         self.fig = fig
         self.sent = self.messages = self.revision = 0
         self.tracked, self.track_key = frozenset(), None
-        self.pointed, self._pointer_key = frozenset(), None
+        self.pointed, self._pointer_key, self._pointer_hold = frozenset(), None, None
         super().__init__(figure=figure_json(fig), plotly=loader(), uid=uuid.uuid4().hex, **kwargs)
 
     def show(self, new: go.Figure) -> dict:
